@@ -1,0 +1,72 @@
+"""Checks on candidate evidence text: does it hold the kind of answer the question asks for?"""
+from __future__ import annotations
+
+import re
+
+from ..text import STOPWORDS, stem, words
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
+                 r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|quarter|"
+                 r"double|twice|percent|per\s+cent")
+_QUANTITY = re.compile(rf"\d|%|\b(?:{_NUMBER_WORDS})\b", re.I)
+_MONTHS = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+_TIME = re.compile(
+    rf"\b(?:\d{{3,4}}s?|\d{{1,2}}(?:st|nd|rd|th)?|{_MONTHS}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|yesterday|tomorrow|tonight|ago|century|centuries|decades?|annually|weekly|daily|spring|summer|autumn|"
+    r"winter|morning|evening|afternoon|night|weekend)\b|"
+    rf"\b(?:last|next|this|past|coming|previous|following|early|late)\s+(?:{_NUMBER_WORDS}\s+)?(?:years?|months?|weeks?|days?|decades?)\b|"
+    rf"\b(?:{_NUMBER_WORDS}|several|few|many)\s+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
+_STANCE = re.compile(
+    r"\b(?:say|says|said|saying|told|tell|tells|call|calls|called|label(?:l?ed|s)?|describ(?:ed|es|ing)|insist(?:ed|s)?|"
+    r"emphasi[sz](?:ed|es)|highlight(?:ed|s)?|stat(?:ed|es)|announc(?:ed|es)|claim(?:ed|s)?|argu(?:ed|es)|"
+    r"den(?:ied|ies|y)|welcom(?:ed|es)|condemn(?:ed|s)?|critici[sz](?:ed|es)|prais(?:ed|es)|react(?:ed|s)?|"
+    r"respond(?:ed|s)?|warn(?:ed|s)?|not(?:ed|es)|believ(?:e|es|ed)|view(?:ed|s)?|see|sees|saw|perceiv(?:e|es|ed)|"
+    r"fram(?:ed|es)|consider(?:ed|s)?|regard(?:ed|s)?|according\s+to|reasoning|insisted|suggest(?:ed|s)?|"
+    r"acknowledg(?:ed|es)|admit(?:ted|s)?|explain(?:ed|s)?|clear)\b|[“”\"]", re.I)
+_CAUSE = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|result(?:ed|s)?\s+in|forc(?:ed|ing|es)|so\s+that|"
+    r"in\s+order\s+to|aim(?:ed|s)?\s+at|aims?\s+to|thanks\s+to|given\s+that|le(?:d|ads?)\s+to|caus(?:e|ed|es|ing)|"
+    r"reasons?|reasoning|therefore|thus|hence|rendering|driven\s+by|motivated|meant\s+to|so\s+as\s+to|why)\b", re.I)
+_DENIAL = re.compile(r"\b(?:den(?:ied|ies|y)|never|false|not\s+true|no\s+evidence|reject(?:ed|s)?|nothing\s+to\s+do)\b", re.I)
+
+
+def has_quantity(text: str) -> bool:
+    return bool(_QUANTITY.search(text))
+
+
+def has_time(text: str) -> bool:
+    return bool(_TIME.search(text))
+
+
+def has_stance(text: str) -> bool:
+    return bool(_STANCE.search(text))
+
+
+def has_cause(text: str) -> bool:
+    return bool(_CAUSE.search(text))
+
+
+def has_denial(text: str) -> bool:
+    return bool(_DENIAL.search(text))
+
+
+_PROPER_ADJECTIVE = re.compile(r"\w{3,}(?:ern|ian|ean|ese|ish)$")  # Western, Iranian, European: describe, don't name
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words that look like names (a sentence's first word only when a name follows it)."""
+    ws = words(text)
+    out = []
+    for i, w in enumerate(ws):
+        if not w[:1].isupper() or w.lower() in STOPWORDS or _PROPER_ADJECTIVE.search(w):
+            continue
+        if i == 0 and not (len(ws) > 1 and ws[1][:1].isupper()):
+            continue
+        out.append(w)
+    return out
+
+
+def new_names(text: str, question: str, is_topic) -> list[str]:
+    """Names in ``text`` that the question doesn't already contain and that aren't the corpus's recurring topics."""
+    asked = {stem(w) for w in words(question)}
+    return [n for n in names(text) if stem(n) not in asked and not is_topic(stem(n))]

@@ -1,0 +1,218 @@
+"""The default answerer: verbatim, located sentences from the retrieved passages, each cited, or a refusal.
+
+For every part of the question it scores candidate sentences (dense cosine of the sentence and of its passage,
+IDF-weighted word overlap), keeps the best one that holds the kind of answer asked for (a number for "how many", a
+date for "when", a name for "who", an attributed statement for "how did X react"), widens it to the next sentence
+when a "why" question's best sentence only restates the question, and refuses when the support is weak.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..retrieval import Hits, Retriever
+from ..settings import AnswerSettings
+from ..text import terms
+from ..types import Answer, Citation
+from . import evidence
+from .questions import QuestionPart, analyse_question, is_injection
+
+W_SENTENCE, W_LEXICAL, W_PASSAGE = 0.5, 0.3, 0.2
+CANDIDATE_MARGIN = 0.15  # a sentence that fits the answer type may win if within this of the best score
+TOPIC_SHARE = 0.05
+POSITION_BONUS = 0.1  # "in the introduction/conclusion": sentences of a document's first/last passage  # a name in more than this share of sentences is a topic of the corpus, not an answer
+
+
+@dataclass
+class Unit:
+    """A run of consecutive sentences (rows) quoted as one citation."""
+
+    rows: list[int]
+    score: float
+
+
+@dataclass
+class PartResult:
+    part: QuestionPart
+    unit: Unit | None
+    reason: str = ""
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, retriever: Retriever, cfg: AnswerSettings):
+        self.retriever, self.cfg = retriever, cfg
+        self.data = retriever.data
+
+    # ---- retrieval side -------------------------------------------------------------------------------------
+    def retrieve(self, query: str) -> list[tuple[QuestionPart, Hits]]:
+        """Analyse the question and retrieve for each of its parts (one batched embedding call)."""
+        if is_injection(query):
+            return []
+        parts = analyse_question(query)
+        vecs = self.retriever.embedder.embed_queries([p.text for p in parts])
+        return [(p, self.retriever.hits(p.text, v)) for p, v in zip(parts, vecs)]
+
+    # ---- answering side -------------------------------------------------------------------------------------
+    def answer(self, question: str, retrieved: list[tuple[QuestionPart, Hits]]) -> Answer:
+        if not retrieved:
+            return self.refusal(question)
+        results = [self.answer_part(part, hits) for part, hits in retrieved]
+        if all(r.unit is None for r in results):
+            return self.refusal(question)
+        pieces, citations, seen = [], [], {}
+        for r in results:
+            if r.unit is None:
+                pieces.append(f"(The documents don't say: {r.part.text.rstrip('?')}?)")
+                continue
+            key = tuple(r.unit.rows)
+            if key in seen:
+                continue
+            citation = self.citation(len(citations) + 1, r.unit)
+            seen[key] = citation.n
+            citations.append(citation)
+            pieces.append(f"{' '.join(citation.text.split())} [{citation.n}]")
+        return Answer(question=question, answer=" ".join(pieces), citations=citations, refused=False,
+                      answerer=self.name)
+
+    def refusal(self, question: str) -> Answer:
+        return Answer(question=question, answer=self.cfg.refusal, citations=[], refused=True, answerer=self.name)
+
+    def citation(self, n: int, unit: Unit) -> Citation:
+        first, last = self.data.sentences[unit.rows[0]], self.data.sentences[unit.rows[-1]]
+        passage = self.data.passages[first.passages[0]]
+        text = self.source_slice(first.source, first.start, last.end)
+        return Citation(n=n, source=first.source, start=first.start, end=last.end, text=text,
+                        passage_id=passage.passage_id, score=unit.score)
+
+    def source_slice(self, source: str, start: int, end: int) -> str:
+        return self.data.texts[source][start:end]
+
+    def sentence_text(self, row: int) -> str:
+        return self.retriever.sentence_text(row)
+
+    def is_topic(self, term: str) -> bool:
+        r = self.retriever
+        df = r.df.get(term, 0)
+        return r.n_sentences >= 20 and df >= 3 and df / r.n_sentences > TOPIC_SHARE
+
+    def neighbour(self, row: int, step: int) -> int | None:
+        """The next/previous sentence of the same file and section, or None."""
+        other = row + step
+        sentences = self.data.sentences
+        if not 0 <= other < len(sentences) or sentences[other].source != sentences[row].source:
+            return None
+        a = self.data.passages[sentences[row].passages[0]].heading
+        b = self.data.passages[sentences[other].passages[0]].heading
+        return other if a == b else None
+
+    def score_candidates(self, part: QuestionPart, hits: Hits) -> dict[int, float]:
+        import numpy as np
+
+        data, r = self.data, self.retriever
+        rows = set(hits.sentence_cos)
+        for p_row in hits.ranked()[: self.cfg.passages]:
+            rows.update(self.rows_of(p_row))
+        if not rows:
+            return {}
+        rows_l = sorted(rows)
+        cos = data.sentence_vecs[rows_l] @ hits.qvec
+        q_terms = set(terms(part.text))
+        total = sum(r.term_idf(t) for t in q_terms) or 1.0
+        pcos_cache: dict[int, float] = {}
+        scores = {}
+        for row, c in zip(rows_l, cos):
+            if self.sentence_text(row).rstrip().endswith("?"):
+                continue  # a question never answers a question
+            lex = sum(r.term_idf(t) for t in q_terms & r.sentence_terms[row]) / total
+            pc = 0.0
+            for p_row in data.sentences[row].passages:
+                if p_row not in pcos_cache:
+                    pcos_cache[p_row] = float(np.dot(data.passage_vecs[p_row], hits.qvec))
+                pc = max(pc, pcos_cache[p_row])
+            scores[row] = W_SENTENCE * float(c) + W_LEXICAL * lex + W_PASSAGE * pc
+            if part.position and self.at_position(row, part.position):
+                scores[row] += POSITION_BONUS
+        return scores
+
+    def at_position(self, row: int, where: str) -> bool:
+        """Is sentence ``row`` in its document's first (``start``) or last (``end``) passage?"""
+        if not hasattr(self, "_edges"):
+            first: dict[str, int] = {}
+            last: dict[str, int] = {}
+            for i, p in enumerate(self.data.passages):
+                first.setdefault(p.source, i)
+                last[p.source] = i
+            self._edges = {"start": set(first.values()), "end": set(last.values())}
+        return any(p in self._edges[where] for p in self.data.sentences[row].passages)
+
+    def rows_of(self, p_row: int) -> list[int]:
+        if not hasattr(self, "_rows_of"):
+            table: dict[int, list[int]] = {}
+            for i, s in enumerate(self.data.sentences):
+                for p in s.passages:
+                    table.setdefault(p, []).append(i)
+            self._rows_of = table
+        return self._rows_of.get(p_row, [])
+
+    def fits(self, part: QuestionPart, text: str) -> bool:
+        if part.expects == "quantity" and not evidence.has_quantity(text):
+            return False
+        if part.expects == "time" and not evidence.has_time(text):
+            return False
+        if part.expects in ("name", "entity") and not evidence.new_names(text, part.text, self.is_topic):
+            return False
+        if part.stance and not evidence.has_stance(text):
+            return False
+        if part.focus and not self.mentions_focus(part, text):
+            return False
+        return True
+
+    def mentions_focus(self, part: QuestionPart, text: str) -> bool:
+        """'What is the name of the X?' needs evidence that talks about X (a non-topic word of X in it)."""
+        wanted = {t for t in part.focus if not self.is_topic(t)}
+        return not wanted or bool(wanted & set(terms(text)))
+
+    def answer_part(self, part: QuestionPart, hits: Hits) -> PartResult:
+        scores = self.score_candidates(part, hits)
+        if not scores:
+            return PartResult(part, None, "nothing retrieved")
+        ranked = sorted(scores, key=lambda i: -scores[i])
+        best = scores[ranked[0]]
+        if best < self.cfg.min_support:
+            return PartResult(part, None, f"weak support {best:.2f}")
+        for row in ranked:
+            if scores[row] < max(best - CANDIDATE_MARGIN, self.cfg.min_support):
+                break
+            unit = self.fit_unit(part, row, scores[row])
+            if unit is not None:
+                return PartResult(part, unit)
+        return PartResult(part, None, f"no sentence holds the {part.expects or 'kind of'} answer asked for")
+
+    def fit_unit(self, part: QuestionPart, row: int, score: float) -> Unit | None:
+        """The sentence at ``row`` (widened to a neighbour when that is what holds the answer), or None."""
+        text = self.sentence_text(row)
+        if self.fits(part, text):
+            if part.why and not (evidence.has_cause(text) or evidence.has_denial(text)):
+                return Unit(self.widen_for_reason(row), score)
+            return Unit([row], score)
+        nxt = self.neighbour(row, +1)
+        if part.expects in ("quantity", "time"):
+            return None  # the number or date must sit in the sentence that matches the question
+        if nxt is not None and self.fits(part, text + " " + self.sentence_text(nxt)):
+            return Unit([row, nxt], score)
+        return None
+
+    def widen_for_reason(self, row: int) -> list[int]:
+        """Add the following sentences (skipping one-word ones like 'Why?') until one gives a reason."""
+        rows, cur = [row], row
+        for _ in range(2):
+            nxt = self.neighbour(cur, +1)
+            if nxt is None:
+                break
+            rows.append(nxt)
+            cur = nxt
+            text = self.sentence_text(nxt)
+            if len(text) > 25:
+                break
+        return rows

@@ -1,0 +1,199 @@
+"""The index on disk: FAISS files + JSON (passages, manifest), validated on load, written atomically.
+
+Layout: ``index/current`` is a symlink to ``index/v-<stamp>/`` holding ``manifest.json``, ``passages.json``,
+``passages.faiss`` and ``sentences.faiss``. A build writes a new version directory and then swaps the symlink with
+one atomic rename, so a reader sees the old index or the new one, never a mix. No pickle anywhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import IndexError_
+from .types import Passage, Span
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT = 1
+FIX = "run: assistant index --rebuild"
+
+
+@dataclass
+class Sentence:
+    """A sentence of one source file, the unit an extractive answer quotes."""
+
+    source: str
+    start: int
+    end: int
+    passages: list[int] = field(default_factory=list)  # rows of the passages that contain it
+
+
+@dataclass
+class IndexData:
+    """Everything a loaded index holds in memory."""
+
+    manifest: dict
+    passages: list[Passage]
+    sentences: list[Sentence]
+    passage_vecs: "np.ndarray"
+    sentence_vecs: "np.ndarray"
+    texts: dict[str, str] = field(default_factory=dict)  # source -> full file text, so every quote is exact
+
+    def file_sha(self) -> dict[str, str]:
+        return {src: meta["sha256"] for src, meta in self.manifest.get("files", {}).items()}
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def current_dir(index_dir: Path) -> Path:
+    return index_dir / "current"
+
+
+def exists(index_dir: Path) -> bool:
+    return (current_dir(index_dir) / "manifest.json").is_file()
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = current_dir(index_dir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise IndexError_(f"no index in {index_dir}/; {FIX}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"the index manifest is unreadable ({type(exc).__name__}); {FIX}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise IndexError_(f"the index was written by another version of this tool; {FIX}")
+    return manifest
+
+
+def _faiss_matrix(path: Path, n: int, dim: int) -> "np.ndarray":
+    import faiss
+    import numpy as np
+
+    index = faiss.read_index(str(path))
+    if index.ntotal != n or index.d != dim:
+        raise IndexError_(f"{path.name} holds {index.ntotal}x{index.d} vectors, manifest says {n}x{dim}; {FIX}")
+    if n == 0:
+        return np.zeros((0, dim), dtype="float32")
+    inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    return np.ascontiguousarray(inner.reconstruct_n(0, n), dtype="float32")
+
+
+def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = None) -> IndexData:
+    """Load and validate the current index; raise IndexError_ (one line naming the fix) when it can't be trusted."""
+    manifest = read_manifest(index_dir)
+    folder = current_dir(index_dir).resolve()
+    if embedder_name and manifest["embedder"]["name"] != embedder_name:
+        raise IndexError_(f"the index was built with {manifest['embedder']['name']}, not {embedder_name}; {FIX}")
+    for name, expected in manifest.get("checksums", {}).items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexError_(f"the index is incomplete ({name} is missing); {FIX}")
+        if _sha256_file(path) != expected:
+            raise IndexError_(f"the index is corrupt ({name} does not match its checksum); {FIX}")
+    try:
+        blob = json.loads((folder / "passages.json").read_text("utf-8"))
+        passages = [Passage.from_store(d) for d in blob["passages"]]
+        sentences = [Sentence(source=s, start=a, end=b) for s, a, b in blob["sentences"]]
+        texts = blob["documents"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexError_(f"the index passages are unreadable ({type(exc).__name__}); {FIX}") from None
+    dim = dim or manifest["embedder"]["dim"]
+    if len(passages) != manifest["counts"]["passages"] or len(sentences) != manifest["counts"]["sentences"]:
+        raise IndexError_(f"the index counts do not match its manifest; {FIX}")
+    pvecs = _faiss_matrix(folder / "passages.faiss", len(passages), dim)
+    svecs = _faiss_matrix(folder / "sentences.faiss", len(sentences), dim)
+    row = {(s.source, s.start, s.end): i for i, s in enumerate(sentences)}
+    for p_row, p in enumerate(passages):
+        for span in p.sentences:
+            i = row.get((p.source, span.start, span.end))
+            if i is None:
+                raise IndexError_(f"the index passages and sentences disagree; {FIX}")
+            sentences[i].passages.append(p_row)
+    for p in passages:
+        if texts.get(p.source, "")[p.start:p.end] != p.text:
+            raise IndexError_(f"the index passages do not match their documents; {FIX}")
+    return IndexData(manifest=manifest, passages=passages, sentences=sentences, passage_vecs=pvecs,
+                     sentence_vecs=svecs, texts=texts)
+
+
+def _write_faiss(path: Path, vecs: "np.ndarray") -> None:
+    import faiss
+    import numpy as np
+
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(vecs.shape[1]))
+    if len(vecs):
+        index.add_with_ids(vecs, np.arange(len(vecs), dtype="int64"))
+    faiss.write_index(index, str(path))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(index_dir: Path, manifest: dict, passages: list[Passage], sentences: list[Sentence],
+         passage_vecs: "np.ndarray", sentence_vecs: "np.ndarray", texts: dict[str, str]) -> Path:
+    """Write a complete new version, then atomically point ``current`` at it; old versions are removed after."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    tmp = index_dir / f".tmp-{stamp}"
+    final = index_dir / f"v-{stamp}"
+    try:
+        tmp.mkdir()
+        (tmp / "passages.json").write_text(json.dumps(
+            {"passages": [p.to_store() for p in passages],
+             "sentences": [[s.source, s.start, s.end] for s in sentences],
+             "documents": texts}, ensure_ascii=False), "utf-8")
+        _write_faiss(tmp / "passages.faiss", passage_vecs)
+        _write_faiss(tmp / "sentences.faiss", sentence_vecs)
+        manifest = dict(manifest, format=FORMAT, checksums={
+            name: _sha256_file(tmp / name) for name in ("passages.json", "passages.faiss", "sentences.faiss")})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
+        for name in os.listdir(tmp):
+            with open(tmp / name, "rb") as fh:
+                os.fsync(fh.fileno())
+        os.rename(tmp, final)
+        link = index_dir / f".current-{stamp}"
+        os.symlink(final.name, link)
+        os.replace(link, current_dir(index_dir))
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    cleanup(index_dir)
+    return final
+
+
+def cleanup(index_dir: Path) -> None:
+    """Remove versions and temp dirs that ``current`` no longer points at (leftovers of crashes included)."""
+    try:
+        keep = os.readlink(current_dir(index_dir))
+    except OSError:
+        keep = None
+    for entry in index_dir.iterdir():
+        if entry.name == keep or entry.name in ("current", ".lock", ".gitkeep"):
+            continue
+        if entry.name.startswith(("v-", ".tmp-")):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(".current-") and entry.is_symlink():
+            entry.unlink(missing_ok=True)
