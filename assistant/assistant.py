@@ -36,13 +36,14 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings | None = None, *, source_dir: str | Path | None = None,
-                 index_dir: str | Path | None = None, llm: str | None = None, auto_index: bool = True):
+                 index_dir: str | Path | None = None, llm: str | None = None, auto_index: bool = True,
+                 embedder: Embedder | None = None):
         set_offline_env()
         settings = settings or Settings()
         updates = {k: v for k, v in (("source_dir", source_dir), ("index_dir", index_dir), ("llm", llm)) if v}
         self.settings = settings.model_copy(update={k: Path(v) if k.endswith("_dir") else v for k, v in updates.items()})
         self.auto_index = auto_index
-        self.embedder = Embedder(self.settings.embedding)
+        self.embedder = embedder or Embedder(self.settings.embedding)
         self._engine: _Engine | None = None
         self._lock = threading.RLock()
 
