@@ -12,7 +12,8 @@ from .settings import ChunkingSettings
 from .text import sentence_spans
 from .types import Passage, Span
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$"  # markdown: ## Title
+                      r"|^(?=[^\n]*\w)([^\n]{1,120}?)[ \t]*\n[ \t]*([=*~^])\3{2,}[ \t]*$", re.M)  # Title\n=====
 
 
 @dataclass
@@ -77,7 +78,7 @@ def sections(text: str) -> list[tuple[int, int, str]]:
     out, start, heading = [], 0, ""
     for m in _HEADING.finditer(text):
         out.append((start, m.start(), heading))
-        start, heading = m.end(), m.group(2).strip()
+        start, heading = m.end(), (m.group(2) or m.group(3)).strip()
     out.append((start, len(text), heading))
     return [s for s in out if text[s[0]:s[1]].strip()]
 

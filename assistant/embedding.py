@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-               "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}
+               "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false",
+               "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
 
 
 def set_offline_env() -> None:
@@ -47,6 +48,12 @@ class Embedder:
                         from sentence_transformers import SentenceTransformer
                     except ImportError:
                         raise AssistantError("sentence-transformers is not installed: run the README's install command") from None
+                    try:
+                        from transformers.utils import logging as hf_logging
+
+                        hf_logging.disable_progress_bar()
+                    except ImportError:
+                        pass
                     path = self.cfg.model or default_model_path()
                     try:
                         self._model = SentenceTransformer(path, device="cpu")

@@ -37,7 +37,7 @@ def writer_lock(index_dir: Path, wait: bool = True) -> Iterator[None]:
 def chunking_signature(settings: Settings) -> dict:
     c = settings.chunking
     return {"target_chars": c.target_chars, "max_sentence_chars": c.max_sentence_chars,
-            "overlap_sentences": c.overlap_sentences, "splitter": "sentence-v1"}
+            "overlap_sentences": c.overlap_sentences, "splitter": "sentence-v2"}
 
 
 def passage_embedding_text(p: Passage) -> str:

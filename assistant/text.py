@@ -15,6 +15,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the period at ``dot`` closes an abbreviation or an initial, not a sentence."""
     if text[dot] != ".":
         return False
+    line_start = text.rfind("\n", 0, dot) + 1
+    if re.fullmatch(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})", text[line_start:dot]):
+        return True  # "1. ", "b. ", "iv. " open a list item
     m = _WORD_BEFORE.search(text, 0, dot)
     if not m:
         return False
@@ -22,12 +25,32 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return len(word) == 1 and word.isupper() or word.lower() in _ABBREV or bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word))
 
 
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n\s*")  # blank line(s): a paragraph ends
+# a line that starts a unit of its own: list items, table rows, fences, block quotes, underlines
+_LINE_START = re.compile(r"\n(?=[ \t]*(?:[-*+•]\s|\d{1,3}[.)]\s|\||```|~~~|>|[=*~^-]{3,}\s*$))", re.M)
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None, max_chars: int = 1000) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets in ``text[start:end]``; sentences never cross a newline and are stripped."""
+    """Sentence (start, end) offsets in ``text[start:end]``, stripped of surrounding whitespace.
+
+    Hard-wrapped prose is read across line breaks; paragraphs (blank lines), list items, table rows and the like
+    always start a new sentence."""
     end = len(text) if end is None else end
+    blocks: list[tuple[int, int]] = []
+    pos = start
+    for m in _BLOCK_BREAK.finditer(text, start, end):
+        blocks.append((pos, m.start()))
+        pos = m.end()
+    blocks.append((pos, end))
+    units: list[tuple[int, int]] = []
+    for lo, hi in blocks:
+        cut = lo
+        for m in _LINE_START.finditer(text, lo, hi):
+            units.append((cut, m.start()))
+            cut = m.start() + 1
+        units.append((cut, hi))
     spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text[start:end]):
-        lo, hi = start + line.start(), start + line.end()
+    for lo, hi in units:
         cut = lo
         for m in _END.finditer(text, lo, hi):
             if _is_abbreviation(text, m.start()):

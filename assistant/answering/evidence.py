@@ -5,7 +5,7 @@ import re
 
 from ..text import STOPWORDS, stem, words
 
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
+_NUMBER_WORDS = (r"once|twice|thrice|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
                  r"seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|quarter|"
                  r"double|twice|percent|per\s+cent")
 _QUANTITY = re.compile(rf"\d|%|\b(?:{_NUMBER_WORDS})\b", re.I)
@@ -30,12 +30,34 @@ _CAUSE = re.compile(
 _DENIAL = re.compile(r"\b(?:den(?:ied|ies|y)|never|false|not\s+true|no\s+evidence|reject(?:ed|s)?|nothing\s+to\s+do)\b", re.I)
 
 
+_TIME_UNIT = re.compile(r"\s+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b", re.I)
+
+
 def has_quantity(text: str) -> bool:
-    return bool(_QUANTITY.search(text))
+    """A number that is not just a length of time ("three years" doesn't say how much trade there was)."""
+    return any(not _TIME_UNIT.match(text, m.end()) for m in _QUANTITY.finditer(text))
+
+
+def has_duration(text: str) -> bool:
+    return bool(_QUANTITY.search(text)) or has_time(text)
 
 
 def has_time(text: str) -> bool:
     return bool(_TIME.search(text))
+
+
+_CONDITION = re.compile(r"\b(?:if|when|whenever|once|after|before|until|unless|upon|while|as\s+soon\s+as)\b", re.I)
+_EXCEPTION_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Group)\b")
+
+
+def has_condition(text: str) -> bool:
+    """'When is X executed?' in reference text is often answered by a condition ('if ...'), not a date."""
+    return bool(_CONDITION.search(text))
+
+
+def new_exceptions(text: str, question: str) -> list[str]:
+    asked = set(_EXCEPTION_NAME.findall(question))
+    return [e for e in _EXCEPTION_NAME.findall(text) if e not in asked]
 
 
 def has_stance(text: str) -> bool:
@@ -50,7 +72,7 @@ def has_denial(text: str) -> bool:
     return bool(_DENIAL.search(text))
 
 
-_PROPER_ADJECTIVE = re.compile(r"\w{3,}(?:ern|ian|ean|ese|ish)$")  # Western, Iranian, European: describe, don't name
+_PROPER_ADJECTIVE = re.compile(r"\w{2,}(?:ern|ian|ean|ese|ish)$")  # Western, Iranian, European: describe, don't name
 
 
 def names(text: str) -> list[str]:
@@ -64,6 +86,22 @@ def names(text: str) -> list[str]:
             continue
         out.append(w)
     return out
+
+
+def name_runs(text: str) -> list[list[str]]:
+    """Runs of consecutive name words: 'How did Ali Khamenei react' -> [['Ali', 'Khamenei']]."""
+    ws = words(text)
+    kept = set(names(text))
+    runs: list[list[str]] = []
+    prev = -2
+    for i, w in enumerate(ws):
+        if w in kept:
+            if i == prev + 1 and runs:
+                runs[-1].append(w)
+            else:
+                runs.append([w])
+            prev = i
+    return runs
 
 
 def new_names(text: str, question: str, is_topic) -> list[str]:

@@ -158,7 +158,11 @@ class ExtractiveAnswerer:
     def fits(self, part: QuestionPart, text: str) -> bool:
         if part.expects == "quantity" and not evidence.has_quantity(text):
             return False
-        if part.expects == "time" and not evidence.has_time(text):
+        if part.expects == "duration" and not evidence.has_duration(text):
+            return False
+        if part.expects == "time" and not (evidence.has_time(text) or evidence.has_condition(text)):
+            return False
+        if part.expects == "exception" and not evidence.new_exceptions(text, part.text):
             return False
         if part.expects in ("name", "entity") and not evidence.new_names(text, part.text, self.is_topic):
             return False
@@ -173,7 +177,25 @@ class ExtractiveAnswerer:
         wanted = {t for t in part.focus if not self.is_topic(t)}
         return not wanted or bool(wanted & set(terms(text)))
 
+    def unknown_names(self, part: QuestionPart) -> list[str]:
+        """Full names (two or more capitalised words, e.g. 'Ali Khamenei') of which the documents know no word:
+        then the documents aren't about them. A single unknown word may be a paraphrase ('American' for 'U.S.')."""
+        known = self.retriever.idf
+        unknown, current = [], []
+        for run in evidence.name_runs(part.text):
+            for w in run + [""]:  # "" closes the run
+                if w and not any(t in known for t in terms(w)):
+                    current.append(w)
+                    continue
+                if len(current) >= 2:
+                    unknown.append(" ".join(current))
+                current = []
+        return unknown
+
     def answer_part(self, part: QuestionPart, hits: Hits) -> PartResult:
+        unknown = self.unknown_names(part)
+        if unknown:
+            return PartResult(part, None, f"the documents never mention {', '.join(unknown)}")
         scores = self.score_candidates(part, hits)
         if not scores:
             return PartResult(part, None, "nothing retrieved")
@@ -197,22 +219,23 @@ class ExtractiveAnswerer:
                 return Unit(self.widen_for_reason(row), score)
             return Unit([row], score)
         nxt = self.neighbour(row, +1)
-        if part.expects in ("quantity", "time"):
+        if part.expects in ("quantity", "duration", "time"):
             return None  # the number or date must sit in the sentence that matches the question
         if nxt is not None and self.fits(part, text + " " + self.sentence_text(nxt)):
             return Unit([row, nxt], score)
         return None
 
     def widen_for_reason(self, row: int) -> list[int]:
-        """Add the following sentences (skipping one-word ones like 'Why?') until one gives a reason."""
+        """The best sentence restates a 'why' question: quote on to the first following sentence that gives a
+        reason (up to three on), else just the next substantial one ('Why?' and the like are skipped)."""
         rows, cur = [row], row
-        for _ in range(2):
+        for _ in range(3):
             nxt = self.neighbour(cur, +1)
             if nxt is None:
                 break
             rows.append(nxt)
             cur = nxt
-            text = self.sentence_text(nxt)
-            if len(text) > 25:
-                break
-        return rows
+            if evidence.has_cause(self.sentence_text(nxt)):
+                return rows
+        substantial = next((i for i, r in enumerate(rows[1:], 1) if len(self.sentence_text(r)) > 25), None)
+        return rows[: substantial + 1] if substantial else rows[:1]

@@ -19,11 +19,16 @@ _INJECTION = re.compile(
     r"|\byou\s+are\s+now\b|\bpretend\s+(?:to\s+be|you)\b|\bjailbreak\b|\bdeveloper\s+mode\b|\bact\s+as\s+(?:an?\s+)?(?:unfiltered|different)\b",
     re.I)
 
-_QUANTITY = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|old|often|fast|high|tall|heavy)\b|\bwhat\s+"
-                       r"(?:is\s+the\s+|was\s+the\s+|are\s+the\s+)?(?:number|percentage|percent|amount|volume|quantity|"
-                       r"share|proportion|size|cost|price|value|rate|total|sum|figure|distance|length)\b", re.I)
-_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\b(?:what|which)\s+(?:year|date|day|month|time|decade|century|week)\b|"
+_QUANTITY = re.compile(r"\bhow\s+(?:many|much|long|far|big|large|old|often|fast|high|tall|heavy)\b|\b(?:what|which)\s+"
+                       r"(?:is\s+|was\s+|are\s+|were\s+)?(?:the\s+)?(?:\w+\s+)?(?:number|percentage|percent|amount|"
+                       r"volume|quantity|share|proportion|size|cost|price|value|rate|total|sum|figure|distance|length|"
+                       r"version|release)s?\b", re.I)
+_DURATION = re.compile(r"\bhow\s+(?:long|old|often)\b|\bhow\s+many\s+(?:years|months|weeks|days|hours|minutes|"
+                       r"seconds|decades|times)\b", re.I)
+_AUX = r"(?:is|are|was|were|do|does|did|will|would|can|could|should|shall|has|have|had|must|may|might)"
+_TIME = re.compile(rf"^\s*(?:and\s+)?when\s+{_AUX}\b|\b(?:what|which)\s+(?:year|date|day|month|time|decade|century|week)\b|"
                    r"\bby\s+when\b|\bhow\s+soon\b|\bsince\s+when\b", re.I)
+_EXCEPTION = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:exception|error|warning)s?\b", re.I)
 _NAME = re.compile(r"\bwhat(?:'s|’s|\s+is|\s+was|\s+are|\s+were)?\s+(?:the\s+)?names?\b|\bwhat\s+is\s+\w+\s+called\b|"
                    r"\bname\s+(?:of|the)\b", re.I)
 _ENTITY = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+){0,3}?(?:country|countries|nation|"
@@ -51,11 +56,19 @@ class QuestionPart:
     """One thing the user asked, and what a correct answer to it must contain."""
 
     text: str
-    expects: str | None = None  # "quantity" | "time" | "name" | "entity" | None
+    expects: str | None = None  # "quantity" | "duration" | "time" | "exception" | "name" | "entity" | None
     why: bool = False
     stance: bool = False  # asks what someone said/thought/how they reacted: evidence must attribute it
     position: str | None = None  # "start" | "end": the question points at a document's introduction/conclusion
     focus: tuple[str, ...] = ()  # for "what is the name of X": the words of X
+
+
+def _is_question(piece: str) -> bool:
+    """'Who denied X' / 'When is X run' are questions; 'When the suite exits' / 'In the introduction' are not."""
+    first = piece.strip().split(" ", 1)[0].lower() if piece.strip() else ""
+    if first in ("when", "where", "while", "if", "after", "before", "once"):
+        return bool(re.match(rf"\s*\w+\s+{_AUX}\b", piece, re.I))
+    return bool(re.search(rf"\b{_WH}\b", piece, re.I))
 
 
 def is_injection(question: str) -> bool:
@@ -70,7 +83,7 @@ def split_parts(question: str) -> list[str]:
         merged = [pieces[0]]
         for piece in pieces[1:]:
             # a lead-in like "In the introduction," is not a question of its own: keep it with what follows
-            if not re.search(rf"\b{_WH}\b", merged[-1], re.I) or len(re.findall(r"\w+", piece)) < 3:
+            if not _is_question(merged[-1]) or len(re.findall(r"\w+", piece)) < 3:
                 merged[-1] = f"{merged[-1]}, {piece}"
             else:
                 merged.append(piece)
@@ -81,8 +94,12 @@ def split_parts(question: str) -> list[str]:
 
 def analyse(part: str) -> QuestionPart:
     expects = None
-    if _QUANTITY.search(part):
+    if _DURATION.search(part):
+        expects = "duration"
+    elif _QUANTITY.search(part):
         expects = "quantity"
+    elif _EXCEPTION.search(part):
+        expects = "exception"
     elif _TIME.search(part):
         expects = "time"
     elif _NAME.search(part):
