@@ -160,6 +160,10 @@ class Assistant:
 
         return build_retriever(self, k or self.settings.retrieval.k)
 
+    def headings(self) -> dict[str, str]:
+        """Passage id -> the heading the passage sits under."""
+        return {p.passage_id: p.heading for p in self._ready().data.passages}
+
     @property
     def documents(self) -> dict[str, str]:
         """Indexed source texts by source path (what citations' offsets point into)."""

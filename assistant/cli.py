@@ -214,7 +214,7 @@ def cmd_eval(a, args) -> int:
 
 
 def cmd_serve(a, args) -> int:
-    from .server import serve
+    from .ui import serve
 
     return serve(a, host=args.host, port=args.port)
 

@@ -43,6 +43,8 @@ class AnswerSettings(BaseModel):
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
+    max_upload_bytes: int = Field(5_000_000, ge=1)
+    concurrency: int = Field(8, ge=1, description="Questions answered at once (more wait in the queue).")
 
 
 class Settings(BaseSettings):
@@ -52,6 +54,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     llm: str = Field("extractive", description="extractive | openai:<model> | ollama:<model> | llamacpp:<path>")
     max_question_chars: int = Field(2000, ge=1)
+    ui_auth: str = Field("", description="'user:password', or a path to a file of such lines, to require a login.")
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
