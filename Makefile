@@ -16,7 +16,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/assistant index
-	$(VENV)/bin/assistant chat
+	$(VENV)/bin/assistant serve
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

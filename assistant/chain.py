@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conversation import standalone_query
+from .conversation import follow_up_context
 
 
 def build_chain(answerer: Any):
@@ -11,10 +11,10 @@ def build_chain(answerer: Any):
     from langchain_core.runnables import RunnableLambda
 
     def condense(x: dict) -> dict:
-        return {**x, "query": standalone_query(x["question"], x.get("history"))}
+        return {**x, "context": follow_up_context(x["question"], x.get("history"))}
 
     def retrieve(x: dict) -> dict:
-        return {**x, "retrieved": answerer.retrieve(x["query"])}
+        return {**x, "retrieved": answerer.retrieve(x["question"], x["context"])}
 
     def answer(x: dict):
         return answerer.answer(x["question"], x["retrieved"])

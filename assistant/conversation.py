@@ -24,10 +24,14 @@ def is_follow_up(question: str) -> bool:
     return bool(_PRONOUN.search(question)) and not _NAME_INSIDE.search(question)
 
 
-def standalone_query(question: str, history: list[tuple[str, str]] | None) -> str:
-    """The text to retrieve with: the question itself, or the previous question plus this one for follow-ups.
-    ``history`` is a list of (user question, assistant answer) turns, oldest first."""
+def follow_up_context(question: str, history: list[tuple[str, str]] | None) -> str:
+    """Words to add to a follow-up question for retrieval: the previous question ('' when the question stands
+    alone). ``history`` is a list of (user question, assistant answer) turns, oldest first."""
     if not history or not is_follow_up(question):
-        return question
-    previous = history[-1][0]
-    return f"{previous} {question}"
+        return ""
+    return history[-1][0]
+
+
+def standalone_query(question: str, history: list[tuple[str, str]] | None) -> str:
+    """The question as retrieval sees it: with the previous question prepended for follow-ups."""
+    return f"{follow_up_context(question, history)} {question}".strip()

@@ -37,3 +37,51 @@ def make_assistant(tmp: Path, embedder: Embedder, docs: dict[str, str] | None = 
 def article(tmp_path_factory, embedder) -> Assistant:
     """The article, indexed once for the whole session."""
     return make_assistant(tmp_path_factory.mktemp("article"), embedder).load()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A real `assistant serve` on loopback over its own copy of the article; yields its URL and folders."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    tmp = tmp_path_factory.mktemp("server")
+    src = tmp / "source_docs"
+    src.mkdir()
+    shutil.copy(ARTICLE, src / ARTICLE.name)
+    port = free_port()
+    env = dict(os.environ, ASSISTANT_SOURCE_DIR=str(src), ASSISTANT_INDEX_DIR=str(tmp / "index"))
+    log = open(tmp / "server.log", "w")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {(tmp / 'server.log').read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start in 180 s")
+    yield {"url": url, "source_dir": src, "index_dir": tmp / "index", "log": tmp / "server.log"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

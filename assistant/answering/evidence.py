@@ -104,6 +104,15 @@ def name_runs(text: str) -> list[list[str]]:
     return runs
 
 
+def introduces(text: str, name: tuple[str, ...]) -> bool:
+    """Does the sentence say who/what ``name`` is: 'Role, Name,' / 'Name, role,' / 'Name is/was ...'?"""
+    if not name:
+        return False
+    n = r"\s+".join(re.escape(w) for w in name)
+    return bool(re.search(rf",\s*{n}\s*,|(?:^|[^’'\w]){n}(?:’s|'s)?\s*,\s*(?:the\s+|a\s+|an\s+)?[\w’']+"
+                          rf"|\b{n}\s+(?:is|was|are|were|serves|served)\b", text))
+
+
 def new_names(text: str, question: str, is_topic) -> list[str]:
     """Names in ``text`` that the question doesn't already contain and that aren't the corpus's recurring topics."""
     asked = {stem(w) for w in words(question)}

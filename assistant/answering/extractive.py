@@ -45,13 +45,14 @@ class ExtractiveAnswerer:
         self.data = retriever.data
 
     # ---- retrieval side -------------------------------------------------------------------------------------
-    def retrieve(self, query: str) -> list[tuple[QuestionPart, Hits]]:
-        """Analyse the question and retrieve for each of its parts (one batched embedding call)."""
-        if is_injection(query):
+    def retrieve(self, question: str, context: str = "") -> list[tuple[QuestionPart, Hits]]:
+        """Analyse the question and retrieve for each of its parts (one batched embedding call); ``context`` (the
+        previous question, for a follow-up) is added to each part's retrieval query."""
+        if is_injection(question):
             return []
-        parts = analyse_question(query)
-        vecs = self.retriever.embedder.embed_queries([p.text for p in parts])
-        return [(p, self.retriever.hits(p.text, v)) for p, v in zip(parts, vecs)]
+        parts = analyse_question(question, context)
+        vecs = self.retriever.embedder.embed_queries([p.query for p in parts])
+        return [(p, self.retriever.hits(p.query, v)) for p, v in zip(parts, vecs)]
 
     # ---- answering side -------------------------------------------------------------------------------------
     def answer(self, question: str, retrieved: list[tuple[QuestionPart, Hits]]) -> Answer:
@@ -117,7 +118,7 @@ class ExtractiveAnswerer:
             return {}
         rows_l = sorted(rows)
         cos = data.sentence_vecs[rows_l] @ hits.qvec
-        q_terms = set(terms(part.text))
+        q_terms = set(terms(part.query))
         total = sum(r.term_idf(t) for t in q_terms) or 1.0
         pcos_cache: dict[int, float] = {}
         scores = {}
@@ -168,6 +169,8 @@ class ExtractiveAnswerer:
             return False
         if part.stance and not evidence.has_stance(text):
             return False
+        if part.expects == "identity":
+            return evidence.introduces(text, part.focus)
         if part.focus and not self.mentions_focus(part, text):
             return False
         return True
@@ -209,6 +212,8 @@ class ExtractiveAnswerer:
             unit = self.fit_unit(part, row, scores[row])
             if unit is not None:
                 return PartResult(part, unit)
+        if part.expects == "identity":  # no sentence says who X is in so many words: the best one about X
+            return PartResult(part, Unit([ranked[0]], best))
         return PartResult(part, None, f"no sentence holds the {part.expects or 'kind of'} answer asked for")
 
     def fit_unit(self, part: QuestionPart, row: int, score: float) -> Unit | None:

@@ -35,6 +35,7 @@ _ENTITY = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+){
                      r"state|city|regime|government|official|person|people|leader|minister|president|company|"
                      r"organi[sz]ation|group|alliance|bloc|region|port|agency|author|spokesman|spokesperson|ambassador)\b",
                      re.I)
+_IDENTITY = re.compile(r"^\s*(?:[Aa]nd\s+)?[Ww]ho\s+(?:is|was|are|were)\s+((?:[A-Z][\w’'.-]*\s*)+)\??\s*$")  # "Who is Kazem Jalali?"
 _WHY = re.compile(r"^\s*(?:and\s+)?why\b|\bhow\s+come\b|\bfor\s+what\s+reason\b|\bwhat\s+(?:is|was|are|were)\s+the\s+"
                   r"reasons?\b|\bwhat\s+(?:led|caused|prompted|drove|forced)\b", re.I)
 _STANCE_Q = re.compile(r"\b(?:react|reacted|reaction|respond|responded|response|reply|replied|view|views|viewed|feel|"
@@ -53,14 +54,16 @@ _PASSIVE_REPORT = re.compile(r"\b(?:is|are|was|were)\s+(?:said|thought|considere
 
 @dataclass(frozen=True)
 class QuestionPart:
-    """One thing the user asked, and what a correct answer to it must contain."""
+    """One thing the user asked, and what a correct answer to it must contain. ``query`` is what retrieval and
+    scoring use: the text itself, or, for a follow-up, the text with the conversation's context."""
 
     text: str
-    expects: str | None = None  # "quantity" | "duration" | "time" | "exception" | "name" | "entity" | None
+    query: str = ""
+    expects: str | None = None  # quantity | duration | time | exception | name | entity | identity | None
     why: bool = False
     stance: bool = False  # asks what someone said/thought/how they reacted: evidence must attribute it
     position: str | None = None  # "start" | "end": the question points at a document's introduction/conclusion
-    focus: tuple[str, ...] = ()  # for "what is the name of X": the words of X
+    focus: tuple[str, ...] = ()  # "what is the name of X": the words of X; "who is X": the name X
 
 
 def _is_question(piece: str) -> bool:
@@ -92,8 +95,8 @@ def split_parts(question: str) -> list[str]:
     return parts or [question.strip()]
 
 
-def analyse(part: str) -> QuestionPart:
-    expects = None
+def analyse(part: str, context: str = "") -> QuestionPart:
+    expects, focus = None, ()
     if _DURATION.search(part):
         expects = "duration"
     elif _QUANTITY.search(part):
@@ -104,16 +107,19 @@ def analyse(part: str) -> QuestionPart:
         expects = "time"
     elif _NAME.search(part):
         expects = "name"
+    elif _IDENTITY.search(part):
+        expects = "identity"
+        focus = tuple(_IDENTITY.search(part).group(1).split())
     elif _ENTITY.search(part):
         expects = "entity"
     asked = _PASSIVE_REPORT.sub(" ", part)
     stance = bool(_STANCE_Q.search(asked)) and not _ABOUT_TEXT.search(asked)
     position = "start" if _START.search(part) else "end" if _END.search(part) else None
     m = _NAME_OF.search(part) if expects == "name" else None
-    focus = tuple(terms(m.group(1))) if m else ()
-    return QuestionPart(text=part, expects=expects, why=bool(_WHY.search(part)), stance=stance, position=position,
+    focus = tuple(terms(m.group(1))) if m else focus
+    return QuestionPart(text=part, query=f"{context} {part}".strip(), expects=expects, why=bool(_WHY.search(part)), stance=stance, position=position,
                         focus=focus)
 
 
-def analyse_question(question: str) -> list[QuestionPart]:
-    return [analyse(p) for p in split_parts(question)]
+def analyse_question(question: str, context: str = "") -> list[QuestionPart]:
+    return [analyse(p, context) for p in split_parts(question)]
