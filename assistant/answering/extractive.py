@@ -19,7 +19,8 @@ from .questions import QuestionPart, analyse_question, is_injection
 W_SENTENCE, W_LEXICAL, W_PASSAGE = 0.5, 0.3, 0.2
 CANDIDATE_MARGIN = 0.15  # a sentence that fits the answer type may win if within this of the best score
 TOPIC_SHARE = 0.05
-POSITION_BONUS = 0.1  # "in the introduction/conclusion": sentences of a document's first/last passage  # a name in more than this share of sentences is a topic of the corpus, not an answer
+POSITION_BONUS = 0.1
+CONTEXT_WEIGHT = 0.3  # a follow-up's borrowed words help find the topic; its own words pick the sentence  # "in the introduction/conclusion": sentences of a document's first/last passage  # a name in more than this share of sentences is a topic of the corpus, not an answer
 
 
 @dataclass
@@ -118,14 +119,15 @@ class ExtractiveAnswerer:
             return {}
         rows_l = sorted(rows)
         cos = data.sentence_vecs[rows_l] @ hits.qvec
-        q_terms = set(terms(part.query))
-        total = sum(r.term_idf(t) for t in q_terms) or 1.0
+        own = set(terms(part.text))
+        weight = {t: (1.0 if t in own else CONTEXT_WEIGHT) for t in set(terms(part.query))}
+        total = sum(r.term_idf(t) * w for t, w in weight.items()) or 1.0
         pcos_cache: dict[int, float] = {}
         scores = {}
         for row, c in zip(rows_l, cos):
             if self.sentence_text(row).rstrip().endswith("?"):
                 continue  # a question never answers a question
-            lex = sum(r.term_idf(t) for t in q_terms & r.sentence_terms[row]) / total
+            lex = sum(r.term_idf(t) * weight[t] for t in weight.keys() & r.sentence_terms[row]) / total
             pc = 0.0
             for p_row in data.sentences[row].passages:
                 if p_row not in pcos_cache:
