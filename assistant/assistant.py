@@ -36,10 +36,14 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings | None = None, *, source_dir: str | Path | None = None,
-                 index_dir: str | Path | None = None, llm: str | None = None, auto_index: bool = True,
+                 index_dir: str | Path | None = None, llm: Any = None, auto_index: bool = True,
                  embedder: Embedder | None = None):
+        """``llm``: 'extractive' (default), 'openai:<model>', 'ollama:<model>', 'llamacpp:<path.gguf>', or any
+        LangChain chat model object."""
         set_offline_env()
         settings = settings or Settings()
+        self.chat_model = None if llm is None or isinstance(llm, str) else llm
+        llm = llm if isinstance(llm, str) else None
         updates = {k: v for k, v in (("source_dir", source_dir), ("index_dir", index_dir), ("llm", llm)) if v}
         self.settings = settings.model_copy(update={k: Path(v) if k.endswith("_dir") else v for k, v in updates.items()})
         self.auto_index = auto_index
@@ -104,7 +108,7 @@ class Assistant:
                 self.build_index()
         data = store.load(s.index_dir, self.embedder.name)
         retriever = Retriever(data, self.embedder, s.retrieval)
-        answerer = make_answerer(s, retriever)
+        answerer = make_answerer(s, retriever, self.chat_model)
         return _Engine(data=data, retriever=retriever, answerer=answerer, chain=build_chain(answerer))
 
     def load(self) -> "Assistant":

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conversation import follow_up_context
-
 
 def build_chain(answerer: Any):
     """``chain.invoke({"question": str, "history": [(q, a), ...]}) -> Answer``."""
     from langchain_core.runnables import RunnableLambda
 
     def condense(x: dict) -> dict:
-        return {**x, "context": follow_up_context(x["question"], x.get("history"))}
+        asked, context = answerer.condense(x["question"], x.get("history"))
+        return {**x, "asked": asked, "context": context}
 
     def retrieve(x: dict) -> dict:
-        return {**x, "retrieved": answerer.retrieve(x["question"], x["context"])}
+        return {**x, "retrieved": answerer.retrieve(x["asked"], x["context"])}
 
     def answer(x: dict):
-        return answerer.answer(x["question"], x["retrieved"])
+        return answerer.answer(x["question"], x["retrieved"], asked=x["asked"])
 
     return (RunnableLambda(condense, name="condense") | RunnableLambda(retrieve, name="retrieve")
             | RunnableLambda(answer, name="answer"))

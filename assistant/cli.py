@@ -92,6 +92,9 @@ def apply_override(settings, item: str):
 
 def print_answer(answer, stream=sys.stdout) -> None:
     print(answer.answer, file=stream)
+    if answer.answerer != "extractive":
+        print(f"(answered by {answer.answerer}; sentences marked (unverified) are not supported by their source)",
+              file=stream)
     if answer.citations:
         print("\nSources:", file=stream)
         for c in answer.citations:

@@ -67,10 +67,14 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     refused: bool = False
     answerer: str = "extractive"
+    sentences: list | None = None  # generative answers: per sentence, its citations and whether it is supported
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answer": self.answer, "refused": self.refused,
-                "citations": [c.to_json() for c in self.citations], "answerer": self.answerer}
+        out = {"question": self.question, "answer": self.answer, "refused": self.refused,
+               "citations": [c.to_json() for c in self.citations], "answerer": self.answerer}
+        if self.sentences is not None:
+            out["sentences"] = [s.to_json() for s in self.sentences]
+        return out
 
 
 @dataclass

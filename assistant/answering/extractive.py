@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..conversation import follow_up_context
 from ..retrieval import Hits, Retriever
 from ..settings import AnswerSettings
 from ..text import terms
@@ -56,7 +57,7 @@ class ExtractiveAnswerer:
         return [(p, self.retriever.hits(p.query, v)) for p, v in zip(parts, vecs)]
 
     # ---- answering side -------------------------------------------------------------------------------------
-    def answer(self, question: str, retrieved: list[tuple[QuestionPart, Hits]]) -> Answer:
+    def answer(self, question: str, retrieved: list[tuple[QuestionPart, Hits]], asked: str | None = None) -> Answer:
         if not retrieved:
             return self.refusal(question)
         results = [self.answer_part(part, hits) for part, hits in retrieved]
@@ -77,8 +78,13 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=" ".join(pieces), citations=citations, refused=False,
                       answerer=self.name)
 
-    def refusal(self, question: str) -> Answer:
-        return Answer(question=question, answer=self.cfg.refusal, citations=[], refused=True, answerer=self.name)
+    def refusal(self, question: str, answerer: str | None = None) -> Answer:
+        return Answer(question=question, answer=self.cfg.refusal, citations=[], refused=True,
+                      answerer=answerer or self.name)
+
+    def condense(self, question: str, history: list[tuple[str, str]] | None) -> tuple[str, str]:
+        """(question to analyse and retrieve with, words borrowed from the conversation for retrieval)."""
+        return question, follow_up_context(question, history)
 
     def citation(self, n: int, unit: Unit) -> Citation:
         first, last = self.data.sentences[unit.rows[0]], self.data.sentences[unit.rows[-1]]

@@ -16,7 +16,11 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if answer.refused:
         return f"{answer.answer}\n\n*No sources: the documents don't answer this.*"
     text = _escape_md(answer.answer)
-    return _MARKER.sub(lambda m: f"[[{m.group(1)}]](#cite-{turn}-{m.group(1)})", text)
+    text = _MARKER.sub(lambda m: f"[[{m.group(1)}]](#cite-{turn}-{m.group(1)})", text)
+    text = text.replace(" (unverified)", " ⚠️ *unverified: its source doesn't clearly support it*")
+    if answer.answerer != "extractive":
+        text += f"\n\n<sub>answered by {html.escape(answer.answerer)}; every sentence checked against its source</sub>"
+    return text
 
 
 def _escape_md(text: str) -> str:
