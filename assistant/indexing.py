@@ -79,29 +79,37 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         if not docs:
             raise DocumentError(f"no readable .md or .txt documents in {settings.source_dir}/"
                                 + (f" ({len(warnings)} skipped: {warnings[0]})" if warnings else ""))
-        old: IndexData | None = None
+        manifest: dict | None = None
         reason = "rebuild requested" if rebuild else ""
         if not rebuild:
             try:
                 manifest = store.read_manifest(settings.index_dir) if store.exists(settings.index_dir) else None
                 reason = stale_reason(settings, embedder.name, manifest)
-                if not reason:
-                    old = store.load(settings.index_dir, embedder.name)
+                if manifest is not None and not reason:
+                    store.verify_files(settings.index_dir, manifest)
             except IndexError_ as exc:
                 reason = f"existing index unusable ({str(exc).split(';')[0]})"
-        report.full_rebuild = old is None
-        report.reason = reason
-        old_sha = old.file_sha() if old else {}
+        old_sha = ({src: meta["sha256"] for src, meta in manifest["files"].items()}
+                   if manifest is not None and not reason else {})
         new_sha = {d.source: d.sha256 for d in docs}
         report.removed = sorted(set(old_sha) - set(new_sha))
         report.added = sorted(set(new_sha) - set(old_sha))
         report.changed = sorted(s for s in new_sha if s in old_sha and old_sha[s] != new_sha[s])
         report.unchanged = sorted(s for s in new_sha if old_sha.get(s) == new_sha[s])
-        if old is not None and not (report.added or report.changed or report.removed):
-            report.passages = len(old.passages)
+        if old_sha and not (report.added or report.changed or report.removed):
+            report.passages = manifest["counts"]["passages"]  # nothing to do: the index is not even loaded
             report.seconds = time.perf_counter() - t0
             progress(1.0, "index is up to date")
             return report
+        old: IndexData | None = None
+        if old_sha:
+            try:
+                old = store.load(settings.index_dir, embedder.name)
+            except IndexError_ as exc:
+                reason = f"existing index unusable ({str(exc).split(';')[0]})"
+                report.added, report.changed, report.removed, report.unchanged = sorted(new_sha), [], [], []
+        report.full_rebuild = old is None
+        report.reason = reason
         _rebuild_from(settings, embedder, docs, old, report, progress)
         report.seconds = time.perf_counter() - t0
         return report

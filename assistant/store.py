@@ -79,6 +79,20 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
+def verify_files(index_dir: Path, manifest: dict) -> None:
+    """Every file the manifest lists is there with its checksum (cheap: no parsing, no FAISS)."""
+    folder = current_dir(index_dir).resolve()
+    checksums = manifest.get("checksums") or {}
+    if set(checksums) != {"passages.json", "passages.faiss", "sentences.faiss"}:
+        raise IndexError_(f"the index manifest lists no checksums; {FIX}")
+    for name, expected in checksums.items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexError_(f"the index is incomplete ({name} is missing); {FIX}")
+        if _sha256_file(path) != expected:
+            raise IndexError_(f"the index is corrupt ({name} does not match its checksum); {FIX}")
+
+
 def _faiss_matrix(path: Path, n: int, dim: int) -> "np.ndarray":
     import faiss
     import numpy as np
@@ -98,12 +112,7 @@ def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = No
     folder = current_dir(index_dir).resolve()
     if embedder_name and manifest["embedder"]["name"] != embedder_name:
         raise IndexError_(f"the index was built with {manifest['embedder']['name']}, not {embedder_name}; {FIX}")
-    for name, expected in manifest.get("checksums", {}).items():
-        path = folder / name
-        if not path.is_file():
-            raise IndexError_(f"the index is incomplete ({name} is missing); {FIX}")
-        if _sha256_file(path) != expected:
-            raise IndexError_(f"the index is corrupt ({name} does not match its checksum); {FIX}")
+    verify_files(index_dir, manifest)
     try:
         blob = json.loads((folder / "passages.json").read_text("utf-8"))
         passages = [Passage.from_store(d) for d in blob["passages"]]
