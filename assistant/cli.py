@@ -19,15 +19,22 @@ EXAMPLES = """examples:
 settings: any Settings field by env (ASSISTANT_RETRIEVAL__K=8) or flag (--set retrieval.k=8)."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes get one line and exit code 2, like every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="assistant", description="Answers questions from your documents, with exact "
+    p = OneLineParser(prog="assistant", description="Answers questions from your documents, with exact "
                                 "citations.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source-dir", help="folder of .md/.txt documents (default: source_docs)")
     p.add_argument("--index-dir", help="folder for the index (default: index)")
     p.add_argument("--llm", help="answerer: extractive (default) | openai:<model> | ollama:<model> | llamacpp:<path>")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting, e.g. retrieval.k=8 or answer.min_support=0.4 (repeatable)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
 
     ix = sub.add_parser("index", help="build/update the index, or show its status")
     ix.add_argument("action", nargs="?", choices=["status"], help="status: show what is indexed")
@@ -218,7 +225,11 @@ def cmd_eval(a, args) -> int:
 
 def cmd_serve(a, args) -> int:
     from .ui import serve
+    from .ui.app import is_loopback
 
+    if args.host is None and not is_loopback(a.settings.server.host):
+        raise AssistantError(f"refusing to serve on {a.settings.server.host} from a setting alone; pass "
+                             f"--host {a.settings.server.host} to open the chat to other machines")
     return serve(a, host=args.host, port=args.port)
 
 

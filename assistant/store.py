@@ -164,9 +164,17 @@ def make_faiss(vecs: "np.ndarray", ann_threshold: int, ef_search: int = 128) -> 
 
 
 def _write_faiss(path: Path, vecs: "np.ndarray", ann_threshold: int) -> None:
+    import errno
+    import re
+
     import faiss
 
-    faiss.write_index(make_faiss(vecs, ann_threshold), str(path))
+    try:
+        faiss.write_index(make_faiss(vecs, ann_threshold), str(path))
+    except RuntimeError as exc:  # FAISS reports I/O failures (disk full, ...) as RuntimeError
+        reason = re.findall(r"\(([^()]*)\)\s*$", str(exc))
+        code = errno.ENOSPC if "No space" in str(exc) else errno.EIO
+        raise OSError(code, reason[0] if reason else "write failed") from None
 
 
 def _fsync_dir(path: Path) -> None:

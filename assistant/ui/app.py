@@ -242,11 +242,15 @@ def parse_auth(value: str) -> list[tuple[str, str]] | None:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK or host.startswith("127.")
+
+
 def launch_kwargs(settings, host: str | None = None, port: int | None = None) -> dict:
     import gradio as gr
 
     host = host or settings.server.host
-    if host not in LOOPBACK and not host.startswith("127."):
+    if not is_loopback(host):
         print(f"warning: serving on {host}: anyone who can reach this machine can use the chat"
               + ("" if settings.ui_auth else " (set ASSISTANT_UI_AUTH to require a login)"), file=sys.stderr)
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
