@@ -81,9 +81,11 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def verify_files(index_dir: Path, manifest: dict) -> None:
+def verify_files(index_dir_or_folder: Path, manifest: dict) -> None:
     """Every file the manifest lists is there with its checksum (cheap: no parsing, no FAISS)."""
-    folder = current_dir(index_dir).resolve()
+    folder = index_dir_or_folder
+    if (folder / "current").exists():
+        folder = current_dir(folder).resolve()
     checksums = manifest.get("checksums") or {}
     if set(checksums) != {"passages.json", "passages.faiss", "sentences.faiss"}:
         raise IndexError_(f"the index manifest lists no checksums; {FIX}")
@@ -113,12 +115,38 @@ def _read_faiss(path: Path, n: int, dim: int) -> tuple[Any, "np.ndarray"]:
 
 
 def load(index_dir: Path, embedder_name: str | None = None, dim: int | None = None) -> IndexData:
-    """Load and validate the current index; raise IndexError_ (one line naming the fix) when it can't be trusted."""
-    manifest = read_manifest(index_dir)
+    """Load and validate the current index; raise IndexError_ (one line naming the fix) when it can't be trusted.
+    A rebuild that swaps versions while this reads is retried, so a reader never fails because of a writer."""
+    for _ in range(5):
+        try:
+            return _load_once(index_dir, embedder_name, dim)
+        except _VersionGone:
+            time.sleep(0.05)
+    raise IndexError_("the index kept changing while it was being read; try again")
+
+
+class _VersionGone(Exception):
+    """The version folder being read was replaced and removed by a concurrent build."""
+
+
+def _load_once(index_dir: Path, embedder_name: str | None, dim: int | None) -> IndexData:
     folder = current_dir(index_dir).resolve()
+    manifest = read_manifest(index_dir)
+    if current_dir(index_dir).resolve() != folder:
+        raise _VersionGone()
+    try:
+        return _load_folder(folder, manifest, index_dir, embedder_name, dim)
+    except IndexError_:
+        if not folder.exists() or current_dir(index_dir).resolve() != folder:
+            raise _VersionGone() from None
+        raise
+
+
+def _load_folder(folder: Path, manifest: dict, index_dir: Path, embedder_name: str | None,
+                 dim: int | None) -> IndexData:
     if embedder_name and manifest["embedder"]["name"] != embedder_name:
         raise IndexError_(f"the index was built with {manifest['embedder']['name']}, not {embedder_name}; {FIX}")
-    verify_files(index_dir, manifest)
+    verify_files(folder, manifest)
     try:
         blob = json.loads((folder / "passages.json").read_text("utf-8"))
         passages = [Passage.from_store(d) for d in blob["passages"]]
@@ -223,13 +251,17 @@ def save(index_dir: Path, manifest: dict, passages: list[Passage], sentences: li
 
 
 def cleanup(index_dir: Path) -> None:
-    """Remove versions and temp dirs that ``current`` no longer points at (leftovers of crashes included)."""
+    """Remove temp dirs of crashed builds and old versions; the version before ``current`` is kept a while so a
+    reader that resolved it just before the switch can finish reading it."""
     try:
-        keep = os.readlink(current_dir(index_dir))
+        keep = {os.readlink(current_dir(index_dir))}
     except OSError:
-        keep = None
+        keep = set()
+    versions = sorted((e.name for e in index_dir.iterdir() if e.name.startswith("v-") and e.name not in keep),
+                      reverse=True)
+    keep.update(versions[:1])
     for entry in index_dir.iterdir():
-        if entry.name == keep or entry.name in ("current", ".lock", ".gitkeep"):
+        if entry.name in keep or entry.name in ("current", ".lock", ".gitkeep"):
             continue
         if entry.name.startswith(("v-", ".tmp-")):
             shutil.rmtree(entry, ignore_errors=True)
