@@ -50,20 +50,23 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A real `assistant serve` on loopback over its own copy of the article; yields its URL and folders."""
+    yield from start_server(tmp_path_factory.mktemp("server"))
+
+
+def start_server(tmp: Path, env_extra: dict | None = None, args: tuple = ()):
     import os
     import subprocess
     import sys
     import time
     import urllib.request
 
-    tmp = tmp_path_factory.mktemp("server")
     src = tmp / "source_docs"
-    src.mkdir()
+    src.mkdir(exist_ok=True)
     shutil.copy(ARTICLE, src / ARTICLE.name)
     port = free_port()
-    env = dict(os.environ, ASSISTANT_SOURCE_DIR=str(src), ASSISTANT_INDEX_DIR=str(tmp / "index"))
+    env = dict(os.environ, ASSISTANT_SOURCE_DIR=str(src), ASSISTANT_INDEX_DIR=str(tmp / "index"), **(env_extra or {}))
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port)],
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("assistant")), "serve", "--port", str(port), *args],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
@@ -78,7 +81,7 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("server did not start in 180 s")
-    yield {"url": url, "source_dir": src, "index_dir": tmp / "index", "log": tmp / "server.log"}
+    yield {"url": url, "source_dir": src, "index_dir": tmp / "index", "log": tmp / "server.log", "pid": proc.pid}
     proc.terminate()
     try:
         proc.wait(10)

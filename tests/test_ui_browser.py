@@ -41,15 +41,15 @@ WATCH_STREAM = """() => {
   window.__states = new Set();
   const chat = document.querySelector('#chat');
   new MutationObserver(() => {
-    const bots = chat.querySelectorAll('.message.bot, [data-testid="bot"]');
+    const bots = chat.querySelectorAll('[data-testid="bot"]');
     if (bots.length) window.__states.add(bots[bots.length - 1].innerText);
   }).observe(chat, {subtree: true, childList: true, characterData: true});
 }"""
 
 
-BOTS = "#chat .message.bot, #chat [data-testid='bot']"
+BOTS = "#chat [data-testid='bot']"
 FINISHED = """(n) => {
-  const bots = document.querySelectorAll("#chat .message.bot, #chat [data-testid='bot']");
+  const bots = document.querySelectorAll("#chat [data-testid='bot']");
   if (bots.length <= n) return false;
   const last = bots[bots.length - 1];
   return !!last.querySelector("a[href^='#cite-']") || last.innerText.includes('No sources');
