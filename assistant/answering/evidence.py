@@ -27,7 +27,8 @@ _CAUSE = re.compile(
     r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|result(?:ed|s)?\s+in|forc(?:ed|ing|es)|so\s+that|"
     r"in\s+order\s+to|aim(?:ed|s)?\s+at|aims?\s+to|thanks\s+to|given\s+that|le(?:d|ads?)\s+to|caus(?:e|ed|es|ing)|"
     r"reasons?|reasoning|therefore|thus|hence|rendering|driven\s+by|motivated|meant\s+to|so\s+as\s+to|why)\b", re.I)
-_DENIAL = re.compile(r"\b(?:den(?:ied|ies|y)|never|false|not\s+true|no\s+evidence|reject(?:ed|s)?|nothing\s+to\s+do)\b", re.I)
+_DENIAL = re.compile(r"\b(?:den(?:ied|ies|y)|never|false|not\s+true|no\s+evidence|reject(?:ed|s)?|nothing\s+to\s+do|"
+                     r"stops?\s+short|short\s+of|not\s+looking|rather\s+than|instead\s+of|no\s+longer)\b", re.I)
 
 
 _TIME_UNIT = re.compile(r"\s+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)\b", re.I)

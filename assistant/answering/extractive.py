@@ -21,6 +21,7 @@ W_SENTENCE, W_LEXICAL, W_PASSAGE = 0.5, 0.3, 0.2
 CANDIDATE_MARGIN = 0.15  # a sentence that fits the answer type may win if within this of the best score
 TOPIC_SHARE = 0.05
 POSITION_BONUS = 0.1
+WHY_MARGIN = 0.06  # how far below the best a sentence that states a reason may score and still be preferred
 CONTEXT_WEIGHT = 0.3  # a follow-up's borrowed words help find the topic; its own words pick the sentence  # "in the introduction/conclusion": sentences of a document's first/last passage  # a name in more than this share of sentences is a topic of the corpus, not an answer
 
 
@@ -214,15 +215,25 @@ class ExtractiveAnswerer:
         best = scores[ranked[0]]
         if best < self.cfg.min_support:
             return PartResult(part, None, f"weak support {best:.2f}")
+        # a sentence that must hold a number, date, name or attribution has to be well supported itself; a sentence
+        # that only has to be the best about the topic may trail the best a little
+        strict = part.expects not in (None, "identity") or part.stance
+        floor = max(best - CANDIDATE_MARGIN, self.cfg.min_support) if strict else best - CANDIDATE_MARGIN
+        if part.why:  # the sentence that gives the reason (or denies the premise), not the one that restates it
+            ranked = sorted(ranked, key=lambda r: (scores[r] < best - WHY_MARGIN or not self.gives_reason(r), -scores[r]))
         for row in ranked:
-            if scores[row] < max(best - CANDIDATE_MARGIN, self.cfg.min_support):
-                break
+            if scores[row] < floor:
+                continue
             unit = self.fit_unit(part, row, scores[row])
             if unit is not None:
                 return PartResult(part, unit)
         if part.expects == "identity":  # no sentence says who X is in so many words: the best one about X
             return PartResult(part, Unit([ranked[0]], best))
         return PartResult(part, None, f"no sentence holds the {part.expects or 'kind of'} answer asked for")
+
+    def gives_reason(self, row: int) -> bool:
+        text = self.sentence_text(row)
+        return evidence.has_cause(text) or evidence.has_denial(text)
 
     def fit_unit(self, part: QuestionPart, row: int, score: float) -> Unit | None:
         """The sentence at ``row`` (widened to a neighbour when that is what holds the answer), or None."""

@@ -35,7 +35,11 @@ _ENTITY = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+){
                      r"state|city|regime|government|official|person|people|leader|minister|president|company|"
                      r"organi[sz]ation|group|alliance|bloc|region|port|agency|author|spokesman|spokesperson|ambassador)\b",
                      re.I)
-_IDENTITY = re.compile(r"^\s*(?:[Aa]nd\s+)?[Ww]ho\s+(?:is|was|are|were)\s+((?:[A-Z][\w’'.-]*\s*)+)\??\s*$")  # "Who is Kazem Jalali?"
+_NAME_WORDS = r"((?:[A-Z][\w’'.-]*\s*)+?)"
+_IDENTITY = re.compile(  # "Who is Kazem Jalali?", "What position does Kazem Jalali hold?", "What is Jalali's role?"
+    rf"^\s*(?:[Aa]nd\s+)?(?:[Ww]ho\s+(?:is|was|are|were)\s+{_NAME_WORDS}\??\s*$"
+    rf"|[Ww]hat\s+(?:position|role|title|job|post|office)\s+(?:does|did)\s+{_NAME_WORDS}\s+(?:hold|have|occupy|fill)\b"
+    rf"|[Ww]hat\s+(?:is|was)\s+{_NAME_WORDS}(?:’s|'s)\s+(?:position|role|title|job|post|office)\b)")
 _WHY = re.compile(r"^\s*(?:and\s+)?why\b|\bhow\s+come\b|\bfor\s+what\s+reason\b|\bwhat\s+(?:is|was|are|were)\s+the\s+"
                   r"reasons?\b|\bwhat\s+(?:led|caused|prompted|drove|forced)\b", re.I)
 _STANCE_Q = re.compile(r"\b(?:react|reacted|reaction|respond|responded|response|reply|replied|view|views|viewed|feel|"
@@ -109,7 +113,8 @@ def analyse(part: str, context: str = "") -> QuestionPart:
         expects = "name"
     elif _IDENTITY.search(part):
         expects = "identity"
-        focus = tuple(_IDENTITY.search(part).group(1).split())
+        m = _IDENTITY.search(part)
+        focus = tuple(next(g for g in m.groups() if g).split())
     elif _ENTITY.search(part):
         expects = "entity"
     asked = _PASSIVE_REPORT.sub(" ", part)
