@@ -9,4 +9,4 @@ assistant = Assistant()
 demo = build_app(assistant)  # a Gradio Blocks app; the index is built on the first question if missing
 
 if __name__ == "__main__":
-    raise SystemExit(serve(assistant))
+    raise SystemExit(serve(assistant, demo=demo))

@@ -49,22 +49,23 @@ class Assistant:
         self.auto_index = auto_index
         self.embedder = embedder or Embedder(self.settings.embedding)
         self._engine: _Engine | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()  # first load
+        self._build_lock = threading.Lock()  # one build at a time in this process (the index lock covers others)
 
     # ---- index -----------------------------------------------------------------------------------------------
     def build_index(self, rebuild: bool = False, progress: Callable[[float, str], None] | None = None) -> IndexReport:
         """Embed new/changed files, drop deleted ones (everything when ``rebuild``); report what changed."""
         from .indexing import build
 
-        with self._lock:
+        with self._build_lock:  # questions keep being answered from the loaded index while this runs
             report = build(self.settings, self.embedder, rebuild=rebuild, progress=progress)
-            if report.changed_anything:
-                self._engine = None
+            if report.changed_anything and self._engine is not None:
+                self._engine = self._load(build_if_needed=False)  # swap in whole: in-flight questions finish
             return report
 
     def status(self) -> dict:
         """What is indexed and whether it matches ``source_dir`` (cheap: hashes files, loads no model)."""
-        from .indexing import chunking_signature, read_sources
+        from .indexing import read_sources, stale_reason
 
         s = self.settings
         out: dict[str, Any] = {"index_dir": str(s.index_dir), "source_dir": str(s.source_dir), "exists": False}
@@ -78,12 +79,8 @@ class Assistant:
         indexed = {src: meta["sha256"] for src, meta in files.items()}
         pending = sorted(src for src in current if indexed.get(src) != current[src])
         gone = sorted(set(indexed) - set(current))
-        reason = ""
-        if manifest.get("embedder", {}).get("name") != self.embedder.name:
-            reason = "embedder changed"
-        elif manifest.get("chunking") != chunking_signature(s):
-            reason = "chunking settings changed"
-        elif pending or gone:
+        reason = stale_reason(s, self.embedder.name, manifest)
+        if not reason and (pending or gone):
             reason = f"{len(pending)} new or changed, {len(gone)} deleted file(s)"
         out.update(exists=True, stale=bool(reason), reason=reason, built_at=manifest.get("built_at"),
                    embedder=manifest.get("embedder"), counts=manifest.get("counts"),
@@ -92,18 +89,21 @@ class Assistant:
         return out
 
     def _ready(self) -> _Engine:
+        engine = self._engine
+        if engine is not None:
+            return engine
         with self._lock:
             if self._engine is None:
                 self._engine = self._load()
             return self._engine
 
-    def _load(self) -> _Engine:
+    def _load(self, build_if_needed: bool = True) -> _Engine:
         from .answering import make_answerer
         from .chain import build_chain
         from .retrieval import Retriever
 
         s = self.settings
-        if self.auto_index:
+        if self.auto_index and build_if_needed:
             if not store.exists(s.index_dir) or self.status()["stale"]:
                 self.build_index()
         data = store.load(s.index_dir, self.embedder.name)
@@ -133,7 +133,8 @@ class Assistant:
         k = self.settings.retrieval.k if k is None else k
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise QuestionError(f"k must be a whole number from 1 to {MAX_K} (got {k})")
-        return self._ready().retriever.search(self.check_question(query), k)
+        query = self.check_question(query)  # a bad question is reported before any index work
+        return self._ready().retriever.search(query, k)
 
     def ask(self, question: str, history: History | None = None) -> Answer:
         """Answer from the documents, every sentence cited; ``history`` = earlier (question, answer) turns."""
@@ -142,10 +143,11 @@ class Assistant:
 
     def stream(self, question: str, history: History | None = None) -> Iterator[StreamEvent]:
         """Yield the answer text as it is produced; the last event carries the whole ``Answer``."""
+        question = self.check_question(question)
         engine = self._ready()
         streamer = getattr(engine.answerer, "stream", None)
         if streamer is not None:
-            yield from streamer(self.check_question(question), list(history or []))
+            yield from streamer(question, list(history or []))
             return
         answer = self.ask(question, history)
         for i, word in enumerate(answer.answer.split(" ")):

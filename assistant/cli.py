@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from typing import Sequence
 
 from .errors import AssistantError
@@ -97,15 +98,20 @@ def apply_override(settings, item: str):
         raise AssistantError(f"bad value for {key}: {err['msg']}") from None
 
 
+def plain(text: str) -> str:
+    """Document text for a terminal: control characters (escape sequences) removed."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
 def print_answer(answer, stream=sys.stdout) -> None:
-    print(answer.answer, file=stream)
+    print(plain(answer.answer), file=stream)
     if answer.answerer != "extractive":
         print(f"(answered by {answer.answerer}; sentences marked (unverified) are not supported by their source)",
               file=stream)
     if answer.citations:
         print("\nSources:", file=stream)
         for c in answer.citations:
-            quote = " ".join(c.text.split())
+            quote = plain(" ".join(c.text.split()))
             quote = quote if len(quote) <= 160 else quote[:157] + "..."
             print(f"  [{c.n}] {c.source}:{c.start}-{c.end}  “{quote}”", file=stream)
 
@@ -142,13 +148,7 @@ def cmd_index(a, args) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=1))
         return 0
-    if not report.changed_anything:
-        print(f"index is up to date ({report.passages} passages, {len(report.unchanged)} document(s))")
-        return 0
-    why = f" ({report.reason})" if report.full_rebuild and report.reason else ""
-    print(f"{'rebuilt' if report.full_rebuild else 'updated'} index{why}: {report.passages} passages; "
-          f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)}, "
-          f"unchanged {len(report.unchanged)}; embedded {report.embedded} passages in {report.seconds:.1f}s")
+    print(report.summary())
     return 0
 
 
@@ -167,8 +167,8 @@ def cmd_search(a, args) -> int:
         print(json.dumps([p.to_json(rank=i + 1) for i, p in enumerate(passages)], ensure_ascii=False, indent=1))
         return 0
     for i, p in enumerate(passages, 1):
-        text = " ".join(p.text.split())
-        print(f"{i}. {p.source}:{p.start}-{p.end}  score {p.score:.3f}  [{p.heading or '—'}]\n   {text[:300]}")
+        text = plain(" ".join(p.text.split()))
+        print(f"{i}. {p.source}:{p.start}-{p.end}  score {p.score:.3f}  [{plain(p.heading) or '—'}]\n   {text[:300]}")
     return 0
 
 
@@ -190,11 +190,14 @@ def cmd_chat(a, args) -> int:
             continue
         try:
             print("assistant> ", end="", flush=True)
-            final = None
+            final, streamed = None, ""
             for event in a.stream(question, history):
-                print(event.text, end="", flush=True)
+                print(plain(event.text), end="", flush=True)
+                streamed += event.text
                 final = event.answer or final
             print()
+            if final is not None and final.answer != streamed:  # a model's text, as checked and renumbered
+                print(f"checked answer> {plain(final.answer)}")
             if final is not None:
                 if final.citations:
                     print_answer(type(final)(question=final.question, answer="", citations=final.citations))
@@ -225,11 +228,7 @@ def cmd_eval(a, args) -> int:
 
 def cmd_serve(a, args) -> int:
     from .ui import serve
-    from .ui.app import is_loopback
 
-    if args.host is None and not is_loopback(a.settings.server.host):
-        raise AssistantError(f"refusing to serve on {a.settings.server.host} from a setting alone; pass "
-                             f"--host {a.settings.server.host} to open the chat to other machines")
     return serve(a, host=args.host, port=args.port)
 
 

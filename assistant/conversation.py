@@ -31,7 +31,3 @@ def follow_up_context(question: str, history: list[tuple[str, str]] | None) -> s
         return ""
     return history[-1][0]
 
-
-def standalone_query(question: str, history: list[tuple[str, str]] | None) -> str:
-    """The question as retrieval sees it: with the previous question prepended for follow-ups."""
-    return f"{follow_up_context(question, history)} {question}".strip()

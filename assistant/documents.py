@@ -13,7 +13,7 @@ from .text import sentence_spans
 from .types import Passage, Span
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$"  # markdown: ## Title
-                      r"|^(?=[^\n]*\w)([^\n]{1,120}?)[ \t]*\n[ \t]*([=*~^])\3{2,}[ \t]*$", re.M)  # Title\n=====
+                      r"|^(?=[^\n]*\w)([^\n]{1,120}?)[ \t]*\n[ \t]*([=*~^])\4{2,}[ \t]*$", re.M)  # Title\n=====
 
 
 @dataclass
@@ -49,6 +49,25 @@ def discover(source_dir: Path, extensions: tuple[str, ...]) -> tuple[list[Path],
     return files, warnings
 
 
+def decode_document(name: str, data: bytes, max_bytes: int) -> str:
+    """The text of a document file, or DocumentError naming why it can't be used (shared by indexing and uploads).
+    A leading byte-order mark is dropped: offsets index the text as ``open(path, encoding="utf-8-sig",
+    newline="")`` reads it."""
+    if len(data) > max_bytes:
+        raise DocumentError(f"{name}: {len(data)} bytes is over the {max_bytes}-byte limit")
+    if b"\x00" in data:
+        raise DocumentError(f"{name}: looks binary (NUL bytes), not a text document")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{name}: not UTF-8 (bad byte at offset {exc.start})") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise DocumentError(f"{name}: empty file")
+    return text
+
+
 def read_source(path: Path, source_dir: Path, max_bytes: int) -> SourceFile:
     """Read one file as UTF-8; raise DocumentError with a one-line reason when it can't be used."""
     rel = path.relative_to(source_dir).as_posix()
@@ -58,19 +77,7 @@ def read_source(path: Path, source_dir: Path, max_bytes: int) -> SourceFile:
         raise DocumentError(f"{rel}: the file disappeared while indexing") from None
     except OSError as exc:
         raise DocumentError(f"{rel}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > max_bytes:
-        raise DocumentError(f"{rel}: {len(data)} bytes is over the {max_bytes}-byte limit")
-    if b"\x00" in data:
-        raise DocumentError(f"{rel}: looks binary (NUL bytes), not a text document")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(f"{rel}: not UTF-8 (bad byte at offset {exc.start})") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise DocumentError(f"{rel}: empty file")
-    return SourceFile(source=rel, text=text, sha256=hashlib.sha256(data).hexdigest())
+    return SourceFile(source=rel, text=decode_document(rel, data, max_bytes), sha256=hashlib.sha256(data).hexdigest())
 
 
 def sections(text: str) -> list[tuple[int, int, str]]:

@@ -42,13 +42,14 @@ class Embedder:
         self._lock = threading.Lock()
 
     def _onnx_backend(self):
-        if self._onnx is None:
-            if self.cfg.model:
-                raise AssistantError("the onnx-int8 backend only serves the packaged MiniLM model")
-            from .embedding_onnx import OnnxEmbedder
+        with self._lock:
+            if self._onnx is None:
+                if self.cfg.model:
+                    raise AssistantError("the onnx-int8 backend only serves the packaged MiniLM model")
+                from .embedding_onnx import OnnxEmbedder
 
-            self._onnx = OnnxEmbedder(default_model_path(), self.cfg.cache_dir)
-        return self._onnx
+                self._onnx = OnnxEmbedder(default_model_path(), self.cfg.cache_dir)
+            return self._onnx
 
     def _load(self):
         if self._model is None:

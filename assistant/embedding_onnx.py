@@ -39,25 +39,33 @@ def export_int8(model_dir: str, cache_dir: Path) -> Path:
 
     fp32 = target.with_name(f"model_fp32.{os.getpid()}.onnx")
     tmp = target.with_name(f"model_int8.{os.getpid()}.onnx")
-    ids = torch.ones(2, 16, dtype=torch.long)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
     import logging
     import warnings
 
+    root = logging.getLogger()
+    level = root.level
     try:
-        warnings.filterwarnings("ignore")  # tracer chatter about shapes that are constant for an encoder
-        logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing before quantization"
-        torch.onnx.export(LastHidden(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
-                          input_names=names, output_names=["last_hidden_state"],
-                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
-                          opset_version=17, dynamo=False)
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer chatter about shapes that are constant for an encoder
+            root.setLevel(logging.ERROR)  # "consider pre-processing before quantization"
+            _export(LastHidden(model), fp32, tmp, torch, quantize_dynamic, QuantType)
         os.replace(tmp, target)
     finally:
+        root.setLevel(level)
         fp32.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return target
+
+
+def _export(module, fp32: Path, tmp: Path, torch, quantize_dynamic, QuantType) -> None:
+    ids = torch.ones(2, 16, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(module, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(fp32),
+                      input_names=names, output_names=["last_hidden_state"],
+                      dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
+                      opset_version=17, dynamo=False)
+    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"])
 
 
 class OnnxEmbedder:

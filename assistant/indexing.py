@@ -136,6 +136,7 @@ def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile]
     new_s_texts: list[str] = []
     files = {}
     for doc in docs:
+        before = len(passages)
         if doc.source in keep:
             for i in old_p_rows.get(doc.source, []):
                 passages.append(old.passages[i])
@@ -157,8 +158,10 @@ def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile]
                         sentences.append(Sentence(doc.source, span.start, span.end))
                         s_src.append(("new", len(new_s_texts)))
                         new_s_texts.append(doc.text[span.start:span.end])
-        files[doc.source] = {"sha256": doc.sha256, "passages": sum(1 for p in passages if p.source == doc.source)}
+        files[doc.source] = {"sha256": doc.sha256, "passages": len(passages) - before}
 
+    if not passages:
+        raise DocumentError(f"no text passages in {settings.source_dir}/ (only headings or markup?)")
     texts = new_p_texts + new_s_texts
     report.embedded = len(new_p_texts)
     dim = embedder.dim

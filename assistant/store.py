@@ -48,8 +48,6 @@ class IndexData:
     passage_index: Any = None  # the FAISS indexes as stored (exact flat, or HNSW above the size threshold)
     sentence_index: Any = None
 
-    def file_sha(self) -> dict[str, str]:
-        return {src: meta["sha256"] for src, meta in self.manifest.get("files", {}).items()}
 
 
 def _sha256_file(path: Path) -> str:
@@ -78,6 +76,15 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexError_(f"the index manifest is unreadable ({type(exc).__name__}); {FIX}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexError_(f"the index was written by another version of this tool; {FIX}")
+    try:
+        ok = (isinstance(manifest["embedder"]["name"], str) and int(manifest["embedder"]["dim"]) > 0
+              and int(manifest["counts"]["passages"]) >= 0 and int(manifest["counts"]["sentences"]) >= 0
+              and all(isinstance(m["sha256"], str) for m in manifest["files"].values())
+              and isinstance(manifest["checksums"], dict))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        ok = False
+    if not ok:
+        raise IndexError_(f"the index manifest is incomplete or edited; {FIX}")
     return manifest
 
 
@@ -257,8 +264,9 @@ def cleanup(index_dir: Path) -> None:
         keep = {os.readlink(current_dir(index_dir))}
     except OSError:
         keep = set()
-    versions = sorted((e.name for e in index_dir.iterdir() if e.name.startswith("v-") and e.name not in keep),
-                      reverse=True)
+    versions = sorted((e for e in index_dir.iterdir() if e.name.startswith("v-") and e.name not in keep),
+                      key=lambda e: e.stat().st_mtime, reverse=True)
+    versions = [e.name for e in versions]
     keep.update(versions[:1])
     for entry in index_dir.iterdir():
         if entry.name in keep or entry.name in ("current", ".lock", ".gitkeep"):

@@ -15,10 +15,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the period at ``dot`` closes an abbreviation or an initial, not a sentence."""
     if text[dot] != ".":
         return False
-    line_start = text.rfind("\n", 0, dot) + 1
-    if re.fullmatch(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})", text[line_start:dot]):
+    lo = max(0, dot - 12)  # look back a few characters only: splitting stays linear in the file size
+    newline = text.rfind("\n", lo, dot)
+    prefix = text[newline + 1:dot] if newline >= 0 else (text[:dot] if lo == 0 else None)
+    if prefix is not None and re.fullmatch(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})", prefix):
         return True  # "1. ", "b. ", "iv. " open a list item
-    m = _WORD_BEFORE.search(text, 0, dot)
+    m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     if not m:
         return False
     word = m.group(1)

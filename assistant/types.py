@@ -68,6 +68,9 @@ class Answer:
     refused: bool = False
     answerer: str = "extractive"
     sentences: list | None = None  # generative answers: per sentence, its citations and whether it is supported
+    # how the answer text is built: (text, citation numbers after it, supported or None) — lets a renderer link
+    # exactly the markers the answerer placed, never a "[2]" that happens to be inside a quote
+    segments: list[tuple[str, list[int], bool | None]] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
         out = {"question": self.question, "answer": self.answer, "refused": self.refused,
@@ -104,3 +107,12 @@ class IndexReport:
     @property
     def changed_anything(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.full_rebuild)
+
+    def summary(self) -> str:
+        """One line for people (the CLI and the UI print the same)."""
+        if not self.changed_anything:
+            return f"index is up to date ({self.passages} passages, {len(self.unchanged)} document(s))"
+        why = f" ({self.reason})" if self.full_rebuild and self.reason else ""
+        return (f"{'rebuilt' if self.full_rebuild else 'updated'} index{why}: {self.passages} passages; "
+                f"added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
+                f"unchanged {len(self.unchanged)}; embedded {self.embedded} passages in {self.seconds:.1f}s")

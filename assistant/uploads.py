@@ -7,7 +7,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AssistantError
+from .documents import decode_document
+from .errors import AssistantError, DocumentError
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,120}$")
 
@@ -37,16 +38,11 @@ def safe_name(name: str, extensions: tuple[str, ...]) -> str:
 
 
 def check_content(name: str, data: bytes, max_bytes: int) -> None:
-    if len(data) > max_bytes:
-        raise UploadError(f"{name}: {len(data)} bytes is over the {max_bytes}-byte upload limit")
-    if not data.strip():
-        raise UploadError(f"{name}: the file is empty")
-    if b"\x00" in data:
-        raise UploadError(f"{name}: looks binary, not a text document")
+    """The same checks indexing applies, so an accepted upload is never skipped later."""
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UploadError(f"{name}: not UTF-8 text (bad byte at offset {exc.start})") from None
+        decode_document(name, data, max_bytes)
+    except DocumentError as exc:
+        raise UploadError(str(exc).replace("-byte limit", "-byte upload limit")) from None
 
 
 def save_upload(source_dir: Path, name: str, data: bytes, extensions: tuple[str, ...], max_bytes: int) -> Saved:

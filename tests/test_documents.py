@@ -89,3 +89,27 @@ def test_unusable_files_raise_one_line_reasons(tmp_path, payload, message):
     with pytest.raises(DocumentError, match=message) as err:
         read_source(path, tmp_path, 10_000)
     assert "\n" not in str(err.value) and "bad.md" in str(err.value)
+
+
+def test_underlined_headings_split_sections():
+    from assistant.documents import sections
+
+    text = "Intro line.\n\nUsage\n=====\n\nRun it.\n\nNotes\n-----\n\nMore.\n"
+    assert [h for _, _, h in sections(text)] == ["", "Usage"]  # '-----' is not a heading marker here
+
+
+def test_sentence_splitting_stays_linear_on_big_files():
+    import time
+
+    text = "The U.S. team met Mr. Smith at 5 p.m. on Friday. It rained. " * 20_000  # ~1.2 MB, one line
+    t = time.perf_counter()
+    spans = sentence_spans(text)
+    assert time.perf_counter() - t < 5 and len(spans) == 40_000
+
+
+def test_byte_order_mark_is_dropped_and_offsets_match_utf8_sig(tmp_path):
+    path = tmp_path / "bom.md"
+    path.write_bytes("\ufeffFirst sentence here. Second one.\r\n".encode())
+    doc = read_source(path, tmp_path, 10_000)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        assert fh.read() == doc.text

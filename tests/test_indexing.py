@@ -146,3 +146,18 @@ def test_unreadable_file_is_skipped_with_a_warning(tmp_path, embedder):
     report = a.build_index()
     assert any("latin1.md" in w and "UTF-8" in w for w in report.skipped)
     assert sorted(report.added) == ["alpha.md", "beta.txt", "notes/gamma.md"]
+
+
+def test_headings_only_documents_are_a_clear_error(tmp_path, embedder):
+    a = make_assistant(tmp_path, embedder, {"toc.md": "# Title\n\n## Part one\n\n## Part two\n"})
+    with pytest.raises(AssistantError, match="no text passages"):
+        a.build_index()
+
+
+def test_questions_are_checked_before_any_index_work(tmp_path, embedder):
+    from assistant.errors import QuestionError
+
+    a = make_assistant(tmp_path, embedder, DOCS)
+    with pytest.raises(QuestionError):
+        a.search("   ")
+    assert not (tmp_path / "index").exists()

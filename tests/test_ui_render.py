@@ -37,3 +37,13 @@ def test_document_text_is_escaped(tmp_path, embedder):
     answer = a.ask("What is the tag named?")
     page = document_html(answer, a.documents)
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_markup_in_quotes_stays_literal_and_only_placed_markers_link():
+    from assistant.types import Answer
+
+    quote = "Read [our site](https://evil.example) ![x](http://e/x.png) <img src=x> — sales rose [2]."
+    a = Answer("q", f"{quote} [1]", [], segments=[(quote, [1], True)])
+    md = answer_markdown(a, 0)
+    assert "[[1]](#cite-0-1)" in md and "#cite-0-2" not in md
+    assert "](https://evil.example)" not in md and "<img" not in md

@@ -30,3 +30,8 @@ def test_good_upload_is_saved_and_can_replace(tmp_path):
     again = save_upload(tmp_path, "My notes (v2).md", b"New text.", EXT, 1000)
     assert again.replaced and (tmp_path / "My notes (v2).md").read_text() == "New text."
     assert sorted(p.name for p in tmp_path.iterdir()) == ["My notes (v2).md"]
+
+
+def test_upload_checks_match_indexing_checks(tmp_path):
+    with pytest.raises(UploadError, match="empty"):
+        save_upload(tmp_path, "bom.md", "\ufeff\n".encode(), EXT, 1000)

@@ -40,6 +40,12 @@ class PartResult:
     reason: str = ""
 
 
+def compose(segments: list[tuple[str, list[int], bool | None]]) -> str:
+    """'sentence [1] sentence [2][3] (unverified)': the answer text every face shows."""
+    return " ".join((text + "".join(f" [{n}]" if i == 0 else f"[{n}]" for i, n in enumerate(numbers))
+                     + (" (unverified)" if supported is False else "")) for text, numbers, supported in segments)
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
@@ -64,20 +70,20 @@ class ExtractiveAnswerer:
         results = [self.answer_part(part, hits) for part, hits in retrieved]
         if all(r.unit is None for r in results):
             return self.refusal(question)
-        pieces, citations, seen = [], [], {}
+        segments, citations, seen = [], [], set()
         for r in results:
             if r.unit is None:
-                pieces.append(f"(The documents don't say: {r.part.text.rstrip('?')}?)")
+                segments.append((f"(The documents don't say: {r.part.text.rstrip('?')}?)", [], None))
                 continue
             key = tuple(r.unit.rows)
             if key in seen:
                 continue
+            seen.add(key)
             citation = self.citation(len(citations) + 1, r.unit)
-            seen[key] = citation.n
             citations.append(citation)
-            pieces.append(f"{' '.join(citation.text.split())} [{citation.n}]")
-        return Answer(question=question, answer=" ".join(pieces), citations=citations, refused=False,
-                      answerer=self.name)
+            segments.append((" ".join(citation.text.split()), [citation.n], True))
+        return Answer(question=question, answer=compose(segments), citations=citations, refused=False,
+                      answerer=self.name, segments=segments)
 
     def refusal(self, question: str, answerer: str | None = None) -> Answer:
         return Answer(question=question, answer=self.cfg.refusal, citations=[], refused=True,

@@ -14,7 +14,8 @@ from ..errors import AssistantError
 from ..types import Answer, Citation, StreamEvent
 from ..conversation import follow_up_context
 from ..text import terms
-from .extractive import ExtractiveAnswerer
+from .extractive import ExtractiveAnswerer, compose
+from .questions import is_injection
 from .verify import SUPPORT_THRESHOLD, SentenceCheck, invented_details, lexical_support, split_claims
 
 SYSTEM = """You answer questions using ONLY the numbered passages you are given.
@@ -46,14 +47,13 @@ class GenerativeAnswerer:
     # ---- conversation and retrieval --------------------------------------------------------------------------
     def condense(self, question: str, history: list[tuple[str, str]] | None) -> tuple[str, str]:
         """(question to retrieve with, extra context): the model rewrites follow-ups into standalone questions."""
-        if not history:
+        if not history or is_injection(question):  # an instruction-like question never reaches the model
             return question, ""
         turns = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-3:])
         try:
             rewritten = _content(self.model.invoke(CONDENSE.format(history=turns, question=question))).strip()
-        except Exception as exc:  # the model server is down: keep going with the heuristic
+        except Exception:  # the model server is down: keep going with the heuristic rewrite
             rewritten = ""
-            self.last_error = exc
         rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:
             return question, follow_up_context(question, history)
@@ -166,10 +166,9 @@ class GenerativeAnswerer:
             invented = invented_details(claim, " ".join(evidence_text)) if valid else []
             supported = bool(valid) and best_support >= SUPPORT_THRESHOLD and not invented
             checks.append(SentenceCheck(text=claim, citations=cited, supported=supported, support=best_support))
-        shown = " ".join(f"{c.text} {''.join(f'[{n}]' for n in c.citations)}".strip()
-                         + ("" if c.supported else " (unverified)") for c in checks)
-        return Answer(question=question, answer=shown, citations=citations, refused=False, answerer=self.name,
-                      sentences=checks)
+        segments = [(c.text, c.citations, c.supported) for c in checks]
+        return Answer(question=question, answer=compose(segments), citations=citations, refused=False,
+                      answerer=self.name, sentences=checks, segments=segments)
 
     def best_sentence(self, p_row: int, claim: str, vec) -> tuple[int, float]:
         """The sentence of passage ``p_row`` that best supports ``claim``, and how well (0..1)."""

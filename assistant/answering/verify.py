@@ -27,7 +27,6 @@ def split_claims(answer: str) -> list[tuple[str, list[int]]]:
     out = []
     spans = sentence_spans(answer, max_chars=2000)
     # a marker right after a sentence's end belongs to that sentence, even when the splitter put it on the next one
-    pending: list[int] = []
     for a, b in spans:
         raw = answer[a:b]
         lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", raw)
@@ -38,8 +37,7 @@ def split_claims(answer: str) -> list[tuple[str, list[int]]]:
         numbers = [int(n) for group in _MARKERS.findall(raw) for n in group.split(",")]
         text = " ".join(_MARKERS.sub("", raw).split())
         if text:
-            out.append((text, pending + numbers))
-            pending = []
+            out.append((text, numbers))
     return [(t, list(dict.fromkeys(ns))) for t, ns in out]
 
 

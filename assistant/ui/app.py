@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import AssistantError
 from ..uploads import UploadError, save_upload
-from .render import answer_markdown, document_html, sources_html
+from .render import answer_markdown, document_html, escape_md, sources_html
 
 EXAMPLES = [
     "Who is Iran's foreign minister?",
@@ -108,7 +108,7 @@ def build_app(assistant) -> Any:
                     final = event.answer
                     continue
                 text += event.text
-                chat[-1] = {"role": "assistant", "content": text}
+                chat[-1] = {"role": "assistant", "content": escape_md(text)}
                 yield chat, "", session, gr.skip(), gr.skip()
         except AssistantError as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {exc}"}
@@ -145,9 +145,10 @@ def build_app(assistant) -> Any:
                 problems.append(str(exc))
             except OSError as exc:
                 problems.append(f"{path.name}: could not be read ({exc.strerror or exc})")
-        lines = [f"❌ {p}" for p in problems]
+        lines = [f"❌ {escape_md(p)}" for p in problems]
         if saved:
-            lines += [f"✅ saved `{s.name}` ({s.bytes} bytes{', replaced' if s.replaced else ''})" for s in saved]
+            lines += [f"✅ saved {escape_md(s.name)} ({s.bytes} bytes{', replaced' if s.replaced else ''})"
+                      for s in saved]
             lines.append(index_report(False, progress))
         elif not problems:
             lines.append("Choose one or more .md or .txt files first.")
@@ -158,13 +159,8 @@ def build_app(assistant) -> Any:
             report = assistant.build_index(rebuild=rebuild,
                                            progress=lambda f, msg: progress(f, desc=msg))
         except AssistantError as exc:
-            return f"❌ indexing failed: {exc}"
-        warn = "".join(f"\n\n⚠️ {w}" for w in report.skipped)
-        if not report.changed_anything:
-            return f"Index is up to date ({report.passages} passages).{warn}"
-        return (f"{'Rebuilt' if report.full_rebuild else 'Updated'} the index in {report.seconds:.1f}s: "
-                f"{report.passages} passages; added {len(report.added)}, changed {len(report.changed)}, "
-                f"removed {len(report.removed)}; embedded {report.embedded} passages.{warn}")
+            return f"❌ indexing failed: {escape_md(str(exc))}"
+        return escape_md(report.summary()) + "".join(f"\n\n⚠️ {escape_md(w)}" for w in report.skipped)
 
     def rebuild(progress=gr.Progress()):
         return index_report(True, progress), documents_table(), index_summary()
@@ -260,11 +256,14 @@ def launch_kwargs(settings, host: str | None = None, port: int | None = None) ->
                 footer_links=["api"], show_error=True)
 
 
-def serve(assistant, host: str | None = None, port: int | None = None) -> int:
-    """Load the index, then serve until interrupted."""
+def serve(assistant, host: str | None = None, port: int | None = None, demo: Any = None) -> int:
+    """Load the index, then serve until interrupted. Beyond loopback only with an explicit ``host``."""
+    if host is None and not is_loopback(assistant.settings.server.host):
+        raise AssistantError(f"refusing to serve on {assistant.settings.server.host} from a setting alone; pass "
+                             f"--host {assistant.settings.server.host} to open the chat to other machines")
     kwargs = launch_kwargs(assistant.settings, host, port)
     assistant.load()
-    demo = build_app(assistant)
+    demo = demo or build_app(assistant)
     print(f"serving the chat on http://{kwargs['server_name']}:{kwargs['server_port']}", file=sys.stderr)
     demo.launch(**kwargs)
     return 0

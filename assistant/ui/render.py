@@ -8,25 +8,30 @@ import re
 from ..types import Answer
 
 WINDOW = 1500  # characters of context shown around the cited spans of a large document
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def answer_markdown(answer: Answer, turn: int) -> str:
-    """The answer for the chat, each [n] a link the page script turns into 'show citation n of this turn'."""
+    """The answer for the chat: quoted text escaped (no links, images or HTML from documents or models), each
+    citation marker the answerer placed a link that shows that citation of this turn."""
     if answer.refused:
-        return f"{answer.answer}\n\n*No sources: the documents don't answer this.*"
-    text = _escape_md(answer.answer)
-    text = _MARKER.sub(lambda m: f"[[{m.group(1)}]](#cite-{turn}-{m.group(1)})", text)
-    text = text.replace(" (unverified)", " ⚠️ *unverified: its source doesn't clearly support it*")
+        return f"{escape_md(answer.answer)}\n\n*No sources: the documents don't answer this.*"
+    if not answer.segments:
+        return escape_md(answer.answer)
+    parts = []
+    for text, numbers, supported in answer.segments:
+        links = "".join(f"[[{n}]](#cite-{turn}-{n})" for n in numbers)
+        flag = " ⚠️ *unverified: its source doesn't clearly support it*" if supported is False else ""
+        parts.append(f"{escape_md(text)}{' ' + links if links else ''}{flag}")
+    text = " ".join(parts)
     if answer.answerer != "extractive":
         text += f"\n\n<sub>answered by {html.escape(answer.answerer)}; every sentence checked against its source</sub>"
     return text
 
 
-def _escape_md(text: str) -> str:
-    """Keep quoted document text literal in markdown (no accidental emphasis, links or HTML)."""
+def escape_md(text: str) -> str:
+    """Show text literally in markdown: no emphasis, links, images, code or HTML."""
     text = html.escape(text, quote=False)
-    return re.sub(r"([\\`*_{}<>#|~]|(?<!\s)\[(?!\d+\]))", r"\\\1", text)
+    return re.sub(r"([\\`*_{}\[\]()<>#|~!])", r"\\\1", text)
 
 
 def sources_html(answer: Answer | None, active: int | None = None, headings: dict[str, str] | None = None) -> str:
