@@ -72,9 +72,12 @@ def build_app(assistant) -> Any:
     settings = assistant.settings
     extensions = settings.chunking.extensions
 
-    def documents_table() -> list[list]:
-        st = assistant.status()
-        return [[d["source"], d["passages"]] for d in st.get("documents", [])]
+    def documents_table() -> str:
+        rows = assistant.status().get("documents", [])
+        if not rows:
+            return "*No documents indexed yet.*"
+        return "| document | passages |\n|---|---|\n" + "\n".join(
+            f"| {escape_md(d['source'])} | {d['passages']} |" for d in rows)
 
     def index_summary() -> str:
         st = assistant.status()
@@ -194,8 +197,7 @@ def build_app(assistant) -> Any:
                         doc = gr.HTML(document_html(None, {}), elem_id="doc-panel")
             with gr.Tab("Documents", id="docs-tab"):
                 summary = gr.Markdown(index_summary, elem_id="index-summary")
-                table = gr.Dataframe(value=documents_table, headers=["document", "passages"], interactive=False,
-                                     elem_id="documents-table")
+                table = gr.Markdown(documents_table, elem_id="documents-table")
                 files = gr.File(file_count="multiple", file_types=list(extensions), label="Add .md / .txt documents",
                                 elem_id="upload")
                 with gr.Row():
