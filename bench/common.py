@@ -17,7 +17,7 @@ from typing import Any, Iterable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-WORK = Path(os.environ.get("BENCH_WORK", "/tmp/bench-work"))
+WORK_ROOT = Path(os.environ.get("BENCH_WORK", "/tmp/bench-work"))
 PYTHON = sys.executable
 ARTICLE = ROOT / "source_docs" / "russia-iran-strategic-partnership.md"
 DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
@@ -29,15 +29,23 @@ OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISAB
                "TOKENIZERS_PARALLELISM": "false", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
                "TRANSFORMERS_VERBOSITY": "error", "PYTHONWARNINGS": "ignore"}
 
-_T0 = time.monotonic()
-
 Span = tuple[str, int, int]  # (source, start, end)
+_work_dir: Path | None = None
+
+
+def work_dir() -> Path:
+    """This run's scratch folder (``/tmp/bench-work/<mode>-<pid>``): concurrent runs never share files."""
+    return _work_dir or WORK_ROOT
+
+
+def set_work_dir(path: Path) -> None:
+    global _work_dir
+    _work_dir = path
 
 
 def log(message: str) -> None:
-    """Progress on stderr, prefixed with the minutes:seconds since this process started."""
-    elapsed = int(time.monotonic() - _T0)
-    print(f"[bench {elapsed // 60:02d}:{elapsed % 60:02d}] {message}", file=sys.stderr, flush=True)
+    """Progress on stderr, prefixed with the wall-clock time (workers and the parent share one clock)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def child_env() -> dict[str, str]:
@@ -181,19 +189,23 @@ def overlaps(hit: Span, gold: Iterable[Span]) -> bool:
 def hit_at_k(eval_rows: list[dict[str, Any]], texts: dict[str, str], retrieve: Any, k: int = 5) -> dict[str, Any]:
     """hit@k: a question scores when any of its top ``k`` retrieved spans overlaps any evidence quote's span.
 
-    ``retrieve(question, k) -> list[Span]``. Questions whose quotes are found in no file are counted apart."""
-    hits, n, unlocated, misses = 0, 0, [], []
+    ``retrieve(question, k) -> list[Span]``. Questions whose quotes are found in no file are counted apart.
+    ``mean_chars_top_k``: how much text the top ``k`` hold (bigger chunks make a hit easier)."""
+    hits, n, unlocated, misses, chars = 0, 0, [], [], []
     for row in eval_rows:
         gold = locate(row["evidence"], texts)
         if not gold:
             unlocated.append(row.get("id", row["question"]))
             continue
         n += 1
-        if any(overlaps(span, gold) for span in retrieve(row["question"], k)):
+        found = retrieve(row["question"], k)
+        chars.append(sum(end - start for _src, start, end in found))
+        if any(overlaps(span, gold) for span in found):
             hits += 1
         else:
             misses.append(row.get("id", row["question"]))
     return {"k": k, "n": n, "hits": hits, "hit_rate": round(hits / n, 4) if n else None,
+            "mean_chars_top_k": round(sum(chars) / len(chars), 1) if chars else None,
             "unlocated": unlocated, "misses": misses}
 
 

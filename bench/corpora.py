@@ -1,4 +1,4 @@
-"""The corpora the benchmark indexes, written as plain files under ``WORK/corpora/<name>/``, and their queries.
+"""The corpora the benchmark indexes, written as plain files under ``<work dir>/corpora/<name>/``, and their queries.
 
 * ``article``  the news article the product ships with (queries: the dev and held-out questions).
 * ``pydoc``    Python's own ``pydoc_data.topics`` (79 topics, ~465 KB), one ``.txt`` file per topic.
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .common import (ARTICLE, ARTICLE_HELDOUT, DEV_SET, PYDOCS_HELDOUT, WORK, load_eval, log)
+from .common import ARTICLE, ARTICLE_HELDOUT, DEV_SET, PYDOCS_HELDOUT, load_eval, log, work_dir
 
 RST_SOURCES = Path("/usr/share/doc/python3.11/html/_sources")
 CHARS_PER_PASSAGE = 400  # the product's passages are ~500 characters with one sentence of overlap
@@ -42,7 +42,7 @@ class Corpus:
 
 
 def _fresh(name: str) -> Path:
-    path = WORK / "corpora" / name
+    path = work_dir() / "corpora" / name
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
@@ -115,6 +115,20 @@ def pydoc(n_queries: int) -> Corpus:
     extra = sentence_queries(list(topics.values()), max(0, n_queries - len(questions)), seed=1)
     return _finish("pydoc", src, (questions + extra)[:n_queries], {"pydocs_heldout": str(PYDOCS_HELDOUT)},
                    note="queries: the pydocs held-out questions + sampled sentences of the topics")
+
+
+def pydoc_subset(max_chars: int) -> Corpus:
+    """The first pydoc topics (sorted) up to ``max_chars``: a small, fixed corpus for embedding throughput."""
+    from pydoc_data.topics import topics
+
+    src = _fresh("pydoc-subset")
+    chars = 0
+    for key, text in sorted(topics.items()):
+        if chars and chars + len(text) > max_chars:
+            continue
+        (src / f"{key}.txt").write_text(text, "utf-8")
+        chars += len(text)
+    return _finish("pydoc-subset", src, [], {}, note=f"pydoc topics up to {max_chars:,} characters")
 
 
 def ensure_rst_sources() -> Path:

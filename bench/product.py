@@ -76,6 +76,13 @@ def warm_embedder(settings: Any) -> tuple[Any, float]:
     return emb, time.perf_counter() - t0
 
 
+def _kind(index: Any) -> str:
+    import faiss
+
+    inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else faiss.downcast_index(index)
+    return type(inner).__name__
+
+
 def index_kinds(index_dir: Path) -> dict[str, str]:
     """What FAISS index type the product stored for passages and sentences (flat, or HNSW above the threshold)."""
     import faiss
@@ -84,9 +91,7 @@ def index_kinds(index_dir: Path) -> dict[str, str]:
     for name in ("passages", "sentences"):
         path = index_dir / "current" / f"{name}.faiss"
         try:
-            index = faiss.read_index(str(path))
-            inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
-            out[name] = type(inner).__name__
+            out[name] = _kind(faiss.read_index(str(path)))
         except Exception as exc:  # the layout changed: say so rather than fail the run
             out[name] = f"unknown ({type(exc).__name__})"
     return out
@@ -209,19 +214,15 @@ def cmd_backends(args: dict[str, Any]) -> dict[str, Any]:
         res["query_embed_ms"], res["search_ms"] = stats_ms(qlat), stats_ms(slat)
         data = store.load(idx)
         vecs[backend], ids[backend] = data.passage_vecs, [p.passage_id for p in data.passages]
-        known = (args.get("known_throughput") or {}).get(backend)
-        if known:
-            res["throughput"] = dict(known, source="the main product build of this run")
-        else:
-            tidx = work / backend / "throughput"
-            shutil.rmtree(tidx, ignore_errors=True)
-            log(f"backends: {backend}: building {args['throughput_corpus']} for passages/s ...")
-            b = Assistant(make_settings(args["throughput_src"], tidx, backend), embedder=emb)
-            t = time.perf_counter()
-            report = b.build_index(rebuild=True)
-            secs = time.perf_counter() - t
-            res["throughput"] = {"corpus": args["throughput_corpus"], "build_s": round(secs, 3),
-                                 "passages": report.passages, "passages_per_s": round(report.passages / secs, 2)}
+        tidx = work / backend / "throughput"
+        shutil.rmtree(tidx, ignore_errors=True)
+        log(f"backends: {backend}: building {args['throughput_corpus']} for passages/s ...")
+        b = Assistant(make_settings(args["throughput_src"], tidx, backend), embedder=emb)
+        t = time.perf_counter()
+        report = b.build_index(rebuild=True)
+        secs = time.perf_counter() - t
+        res["throughput"] = {"corpus": args["throughput_corpus"], "build_s": round(secs, 3),
+                             "passages": report.passages, "passages_per_s": round(report.passages / secs, 2)}
         out["backends"][backend] = res
         log(f"backends: {backend}: article hit@5 {res['hit_at_5'].get('dev', {}).get('hit_rate')}, "
             f"{res['throughput']['passages_per_s']} passages/s")
@@ -272,8 +273,7 @@ def cmd_ann(args: dict[str, Any]) -> dict[str, Any]:
         tops[name] = top
         hits = {k: hit_at_k(load_eval(Path(p)), texts, lambda q, k_: passage_spans(r.search(q, k_)))
                 for k, p in args["evalsets"].items()}
-        kinds = {n: type(getattr(ix, "index", ix)).__name__ for n, ix in
-                 (("passages", r.passage_index), ("sentences", r.sentence_index))}
+        kinds = {n: _kind(ix) for n, ix in (("passages", r.passage_index), ("sentences", r.sentence_index))}
         out[name] = {"retriever_setup_s": round(setup_s, 3), "search_ms": stats_ms(lat), "hit_at_5": hits,
                      "kinds": kinds}
         log(f"ann: {name}: search p50 {out[name]['search_ms']['p50']:.1f} ms (setup {setup_s:.1f}s)")

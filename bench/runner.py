@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import corpora
-from .common import ROOT, WORK, log, run_worker, write_json
+from .common import ROOT, WORK_ROOT, log, run_worker, set_work_dir, write_json
 
 SIDES = ("product", "baseline")
 
@@ -62,9 +62,11 @@ class Run:
     def __init__(self, quick: bool, out_dir: Path):
         self.quick, self.out_dir = quick, out_dir
         self.t0 = time.perf_counter()
+        self.work = WORK_ROOT / f"{'quick' if quick else 'full'}-{os.getpid()}"
+        set_work_dir(self.work)
         self.results: dict[str, Any] = {
             "quick": quick, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": machine_info(), "work_dir": str(WORK), "corpora": {}, "errors": []}
+            "machine": machine_info(), "work_dir": str(self.work), "corpora": {}, "errors": []}
         self.n_queries = 30 if quick else 50
         self.cold_runs = 1 if quick else 3
 
@@ -79,6 +81,10 @@ class Run:
             return None
 
     def checkpoint(self) -> None:
+        """Partial results (bench/results/*.tmp is git-ignored) and a load-average sample: other work on this
+        machine during a run skews its timings, so the run records how busy the machine was."""
+        self.results.setdefault("loadavg_samples", []).append(
+            [round(time.perf_counter() - self.t0, 1), *(round(x, 2) for x in os.getloadavg())])
         write_json(self.out_dir / "running.json.tmp", self.results)
 
     # ---- corpora --------------------------------------------------------------------------------------------------
@@ -92,12 +98,12 @@ class Run:
     def measure_side(self, corpus: corpora.Corpus, side: str) -> dict[str, Any]:
         from . import baseline, product
 
-        run_dir = WORK / "runs" / corpus.name / side
+        run_dir = self.work / "runs" / corpus.name / side
         shutil.rmtree(run_dir, ignore_errors=True)
         src, index_dir = run_dir / "src", run_dir / "index"
         shutil.copytree(corpus.src, src)
         args = {"corpus": corpus.name, "src": str(src), "index_dir": str(index_dir), "queries": corpus.queries,
-                "evalsets": corpus.evalsets, "change_file": corpus.change_file}
+                "evalsets": corpus.evalsets, "change_file": corpus.change_file, "quick": self.quick}
         module = f"bench.{side}"
         timeout = 900 if self.quick else 4 * 3600
         out: dict[str, Any] = {"index_dir": str(index_dir)}
@@ -114,11 +120,18 @@ class Run:
                 index_dir, corpus.queries[0], self.cold_runs))
         out.update(cold or {})
         log(f"{side}: {corpus.name}: warm queries + re-index ...")
-        serve = self.step(f"{corpus.name}/{side}/serve", lambda: run_worker(module, "serve", args, timeout))
+        # --quick: the baseline's re-index is its full build (the same code path, it has no incremental mode), so
+        # its build time stands in for it rather than rebuilding twice more; the full run measures both rebuilds.
+        reuse_build = self.quick and side == "baseline" and corpus.name != "article"
+        serve = self.step(f"{corpus.name}/{side}/serve", lambda: run_worker(
+            module, "serve", dict(args, reindex=not reuse_build), timeout))
         if serve is not None:
             serve["serve_process_peak_rss_mb"] = serve.pop("process_peak_rss_mb")
             serve["serve_process_wall_s"] = serve.pop("process_wall_s")
             out.update(serve)
+        if reuse_build:
+            out["reindex_nochange_s"] = out["reindex_onechange_s"] = out["build_s"]
+            out["reindex_note"] = "quick mode: the full build time (a baseline re-index is a full rebuild), not re-measured"
         return out
 
     def run_corpora(self) -> list[corpora.Corpus]:
@@ -141,18 +154,17 @@ class Run:
         names = product.backends()
         self.results["backends"] = {"available": names}
         by_name = {c.name: c for c in done}
-        article, throughput = by_name.get("article"), by_name.get("pydoc")
-        if article is None or throughput is None:
+        article = by_name.get("article")
+        if article is None:
             return
-        known = {}
-        if self.quick:  # reuse torch's pydoc build from this run rather than embed the corpus twice
-            p = self.results["corpora"]["pydoc"].get("product", {})
-            if p.get("build_s"):
-                known["torch"] = {"corpus": "pydoc", "build_s": p["build_s"], "passages": p["passages"],
-                                  "passages_per_s": p["units_per_s"]}
-        args = {"work": str(WORK / "backends"), "backends": names, "article_src": str(article.src),
+        # passages/s of every backend on the same corpus: pydoc, or ~50k characters of it in --quick
+        throughput = self.step("pydoc subset", lambda: corpora.pydoc_subset(50_000)) if self.quick \
+            else by_name.get("pydoc")
+        if throughput is None:
+            return
+        args = {"work": str(self.work / "backends"), "backends": names, "article_src": str(article.src),
                 "evalsets": article.evalsets, "queries": article.queries, "throughput_corpus": throughput.name,
-                "throughput_src": str(throughput.src), "known_throughput": known}
+                "throughput_src": str(throughput.src)}
         log(f"backends: {', '.join(names)} ...")
         res = self.step("backends", lambda: run_worker("bench.product", "backends", args, 3600))
         if res:
@@ -164,9 +176,12 @@ class Run:
         if not product.has_ann_threshold() or not done:
             self.results["ann"] = {"available": False}
             return
+        if self.quick:
+            self.results["ann"] = {"available": True, "skipped": "quick mode (no corpus is above ann_threshold)"}
+            return
         corpus = done[-1]
         index_dir = self.results["corpora"][corpus.name].get("product", {}).get("index_dir")
-        src = WORK / "runs" / corpus.name / "product" / "src"
+        src = self.work / "runs" / corpus.name / "product" / "src"
         if not index_dir:
             return
         args = {"corpus": corpus.name, "src": str(src), "index_dir": index_dir, "queries": corpus.queries,
@@ -183,7 +198,7 @@ class Run:
             if index_dir:
                 real[corpus.name] = index_dir
         args = {"sizes": [100_000] if self.quick else [100_000, 1_000_000], "queries": 100 if self.quick else 200,
-                "ef_values": [32, 64, 128] if self.quick else [16, 32, 64, 128, 256], "seed": 0, "real": real}
+                "ef_values": [32, 64, 128] if self.quick else [16, 32, 64, 128, 256, 512], "seed": 0, "real": real}
         res = self.step("store", lambda: run_worker("bench.store", "run", args, 3 * 3600))
         if res:
             self.results["store"] = res
@@ -191,7 +206,7 @@ class Run:
     def run(self) -> dict[str, Any]:
         from . import product
 
-        log(f"{'quick' if self.quick else 'full'} benchmark; scratch in {WORK}, results in {self.out_dir}")
+        log(f"{'quick' if self.quick else 'full'} benchmark; scratch in {self.work}, results in {self.out_dir}")
         self.results["settings"] = self.step("settings", product.settings_summary)
         done = self.run_corpora()
         self.run_backends(done)
@@ -202,4 +217,6 @@ class Run:
         self.results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.results["wall_s"] = round(time.perf_counter() - self.t0, 1)
         self.results["machine"]["loadavg_end"] = list(os.getloadavg())
+        if not self.results["errors"] and not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(self.work, ignore_errors=True)  # kept after a failure (or with BENCH_KEEP=1)
         return self.results
