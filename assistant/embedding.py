@@ -35,8 +35,10 @@ class Embedder:
 
     def __init__(self, cfg: EmbeddingSettings):
         self.cfg = cfg
+        self.onnx = cfg.backend != "torch" and not cfg.model
+        # the fp32 ONNX export gives the torch model's vectors: both backends share a name (and an index)
         self.name = (cfg.model or "sentence-transformers/all-MiniLM-L6-v2") + (
-            "" if cfg.backend == "torch" else f"+{cfg.backend}")
+            "+onnx-int8" if self.onnx and cfg.backend == "onnx-int8" else "")
         self._model = None
         self._onnx = None
         self._lock = threading.Lock()
@@ -44,11 +46,10 @@ class Embedder:
     def _onnx_backend(self):
         with self._lock:
             if self._onnx is None:
-                if self.cfg.model:
-                    raise AssistantError("the onnx-int8 backend only serves the packaged MiniLM model")
                 from .embedding_onnx import OnnxEmbedder
 
-                self._onnx = OnnxEmbedder(default_model_path(), self.cfg.cache_dir)
+                set_offline_env()
+                self._onnx = OnnxEmbedder(default_model_path(), self.cfg.cache_dir, self.cfg.backend == "onnx-int8")
             return self._onnx
 
     def _load(self):
@@ -76,7 +77,7 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        if self.cfg.backend == "onnx-int8":
+        if self.onnx:
             return 384
         model = self._load()
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -85,13 +86,13 @@ class Embedder:
     def embed(self, texts: list[str], progress: bool = False) -> "np.ndarray":
         """Embed many texts using all cores (sentence-transformers sorts them by length into batches)."""
         import numpy as np
-        import torch
 
         if not texts:
             return np.zeros((0, self.dim), dtype="float32")
-        if self.cfg.backend == "onnx-int8":
-            return self._onnx_backend().encode(texts, self.cfg.index_threads or os.cpu_count() or 1,
-                                               self.cfg.batch_size)
+        if self.onnx:
+            return self._onnx_backend().encode(texts, self.cfg.index_threads or os.cpu_count() or 1)
+        import torch
+
         model = self._load()
         with self._lock:
             torch.set_num_threads(self.cfg.index_threads or os.cpu_count() or 1)
@@ -106,7 +107,7 @@ class Embedder:
         """A few queries on ``query_threads`` torch threads (one thread was ~30x faster than two here)."""
         import numpy as np
 
-        if self.cfg.backend == "onnx-int8":
+        if self.onnx:
             return self._onnx_backend().encode(texts, self.cfg.query_threads)
         import torch
 

@@ -25,16 +25,18 @@ def field_names(model: Any) -> set[str]:
 
 
 def backends() -> list[str]:
-    """The embedding backends this checkout offers: always torch; onnx-int8 once ``EmbeddingSettings.backend`` is in."""
+    """The embedding backends this checkout offers (torch always; the others once ``EmbeddingSettings.backend``
+    accepts them)."""
     from assistant.settings import EmbeddingSettings
 
     out = ["torch"]
     if "backend" in field_names(EmbeddingSettings):
-        try:
-            EmbeddingSettings(backend="onnx-int8")
-            out.append("onnx-int8")
-        except Exception:  # the field exists but does not accept this value
-            pass
+        for name in ("onnx", "onnx-int8"):
+            try:
+                EmbeddingSettings(backend=name)
+                out.append(name)
+            except Exception:  # the field exists but does not accept this value
+                pass
     return out
 
 
@@ -49,10 +51,10 @@ def make_settings(src: str | Path, index_dir: str | Path, backend: str | None = 
     from assistant.settings import EmbeddingSettings
 
     kwargs: dict[str, Any] = {}
-    if backend and backend != "torch":
-        if backend not in backends():
-            raise ValueError(f"this checkout has no embedding backend {backend!r}")
+    if backend and backend in backends() and "backend" in field_names(EmbeddingSettings):
         kwargs["embedding"] = EmbeddingSettings(backend=backend)
+    elif backend and backend != "torch":
+        raise ValueError(f"this checkout has no embedding backend {backend!r}")
     return Settings(source_dir=Path(src), index_dir=Path(index_dir), **kwargs)
 
 
