@@ -115,6 +115,19 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         return report
 
 
+def _old_vectors(old: IndexData, sources: list[str]) -> dict[str, "np.ndarray"]:
+    """The vectors ``old`` holds for the passages and sentences of ``sources``, by the text that was embedded."""
+    wanted = set(sources)
+    known = {}
+    for i, p in enumerate(old.passages):
+        if p.source in wanted:
+            known[passage_embedding_text(p)] = old.passage_vecs[i]
+    for i, s in enumerate(old.sentences):
+        if s.source in wanted:
+            known[old.texts[s.source][s.start:s.end]] = old.sentence_vecs[i]
+    return known
+
+
 def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile], old: IndexData | None,
                   report: IndexReport, progress: Progress) -> None:
     import numpy as np
@@ -165,17 +178,19 @@ def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile]
     texts = new_p_texts + new_s_texts
     report.embedded = len(new_p_texts)
     dim = embedder.dim
-    vecs = np.zeros((0, dim), dtype="float32")
-    if texts:
-        # each distinct text once: a one-sentence passage is its sentence, and boilerplate sentences repeat
-        # (~17% of the characters of Python's doc topics)
-        unique = sorted(dict.fromkeys(texts), key=len)  # similar lengths share a step: less padding
-        parts, step = [], 512
-        for i in range(0, len(unique), step):
-            progress(i / len(unique), f"embedding {i}/{len(unique)} texts")
-            parts.append(embedder.embed(unique[i:i + step]))
-        row = {text: i for i, text in enumerate(unique)}
-        vecs = np.concatenate(parts)[[row[text] for text in texts]]
+    known = _old_vectors(old, report.changed + report.removed) if old is not None else {}
+    # each distinct text once (a one-sentence passage is its sentence; boilerplate sentences repeat: ~17% of the
+    # characters of Python's doc topics), and not at all when an edited or renamed file already had it
+    unique = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len)  # similar lengths share a step
+    parts, step = [np.zeros((0, dim), dtype="float32")], 512
+    for i in range(0, len(unique), step):
+        progress(i / len(unique), f"embedding {i}/{len(unique)} texts")
+        parts.append(embedder.embed(unique[i:i + step]))
+    fresh = np.concatenate(parts)
+    row = {text: i for i, text in enumerate(unique)}
+    vecs = np.zeros((len(texts), dim), dtype="float32")
+    for i, text in enumerate(texts):
+        vecs[i] = fresh[row[text]] if text in row else known[text]
     new_p_vecs, new_s_vecs = vecs[: len(new_p_texts)], vecs[len(new_p_texts):]
 
     def gather(src: list[tuple[str, int]], old_vecs, new_vecs) -> "np.ndarray":

@@ -21,7 +21,7 @@ class CountingEmbedder(Embedder):
 
     def __init__(self, cfg, shared):
         super().__init__(cfg)
-        self._model = shared._load()
+        self._onnx, self._model = shared._onnx, shared._model  # whatever the shared one has loaded already
         self.texts: list[str] = []
 
     def embed(self, texts, progress=False):
@@ -56,8 +56,23 @@ def test_editing_one_file_re_embeds_only_that_file(small):
     assert report.changed == ["beta.txt"] and not report.full_rebuild
     assert report.unchanged == ["alpha.md", "notes/gamma.md"]
     assert emb.texts and all(t in path.read_text() for t in emb.texts)  # passages + sentences of beta only
+    assert "Beta is a river." not in emb.texts  # the sentence the edit left alone keeps its vector
     answer = a.ask("When does the Beta river flood?")
     assert "autumn" in answer.answer and answer.citations[0].source == "beta.txt"
+
+
+def test_renaming_a_file_re_embeds_nothing(small):
+    a, emb = small
+    a.build_index()
+    emb.texts.clear()
+    src = a.settings.source_dir
+    (src / "notes" / "gamma.md").rename(src / "gamma-moved.md")
+    report = a.build_index()
+    assert report.added == ["gamma-moved.md"] and report.removed == ["notes/gamma.md"] and emb.texts == []
+    hit = a.ask("Where do gamma rays come from?")
+    assert "radioactive decay" in hit.answer and hit.citations[0].source == "gamma-moved.md"
+    c = hit.citations[0]
+    assert (src / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text
 
 
 def test_deleting_a_file_drops_its_passages(small):
