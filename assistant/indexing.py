@@ -176,9 +176,9 @@ def _rebuild_from(settings: Settings, embedder: Embedder, docs: list[SourceFile]
     if not passages:
         raise DocumentError(f"no text passages in {settings.source_dir}/ (only headings or markup?)")
     texts = new_p_texts + new_s_texts
-    report.embedded = len(new_p_texts)
     dim = embedder.dim
     known = _old_vectors(old, report.changed + report.removed) if old is not None else {}
+    report.embedded = sum(text not in known for text in new_p_texts)
     # each distinct text once (a one-sentence passage is its sentence; boilerplate sentences repeat: ~17% of the
     # characters of Python's doc topics), and not at all when an edited or renamed file already had it
     unique = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len)  # similar lengths share a step

@@ -225,7 +225,7 @@ def _fsync_dir(path: Path) -> None:
 
 def save(index_dir: Path, manifest: dict, passages: list[Passage], sentences: list[Sentence],
          passage_vecs: "np.ndarray", sentence_vecs: "np.ndarray", texts: dict[str, str],
-         ann_threshold: int = 50_000) -> Path:
+         ann_threshold: int = 20_000) -> Path:
     """Write a complete new version, then atomically point ``current`` at it; old versions are removed after."""
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
