@@ -98,6 +98,7 @@ def build(settings: Settings, embedder: Embedder, rebuild: bool = False, progres
         report.unchanged = sorted(s for s in new_sha if old_sha.get(s) == new_sha[s])
         if old_sha and not (report.added or report.changed or report.removed):
             report.passages = manifest["counts"]["passages"]  # nothing to do: the index is not even loaded
+            store.cleanup(settings.index_dir)  # but what a killed build left behind goes (we hold the writer lock)
             report.seconds = time.perf_counter() - t0
             progress(1.0, "index is up to date")
             return report

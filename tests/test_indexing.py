@@ -176,3 +176,14 @@ def test_questions_are_checked_before_any_index_work(tmp_path, embedder):
     with pytest.raises(QuestionError):
         a.search("   ")
     assert not (tmp_path / "index").exists()
+
+
+def test_an_up_to_date_index_still_clears_what_a_killed_build_left(small):
+    a, emb = small
+    a.build_index()
+    leftover = a.settings.index_dir / ".tmp-20260101-000000-1-1"
+    leftover.mkdir()
+    (leftover / "passages.json").write_text("{}")
+    report = a.build_index()
+    assert not report.changed_anything and not leftover.exists()
+    assert a.ask("What does the alpha reactor run on?").citations
