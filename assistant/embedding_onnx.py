@@ -10,6 +10,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 from .errors import AssistantError
 
@@ -37,10 +38,29 @@ def export(model_dir: str, cache_dir: Path, int8: bool) -> Path:
     return target
 
 
-def _export_fp32(model_dir: str, target: Path) -> None:
+def _write_quietly(target: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write(tmp)`` with library chatter silenced (tracer warnings about shapes that are constant for an
+    encoder, "consider pre-processing before quantization"), then rename ``tmp`` to ``target``."""
     import logging
     import warnings
 
+    tmp = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+    root = logging.getLogger()
+    level = root.level
+    try:
+        root.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            write(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise AssistantError(f"cannot write the ONNX model to {target.parent} ({exc.strerror})") from None
+    finally:
+        root.setLevel(level)
+        tmp.unlink(missing_ok=True)
+
+
+def _export_fp32(model_dir: str, target: Path) -> None:
     try:
         import torch
         from transformers import AutoModel
@@ -57,47 +77,25 @@ def _export_fp32(model_dir: str, target: Path) -> None:
             return self.inner(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    tmp = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-    root = logging.getLogger()
-    level = root.level
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracer chatter about shapes that are constant for an encoder
-            model = LastHidden(AutoModel.from_pretrained(model_dir).eval())
-            ids = torch.ones(2, 16, dtype=torch.long)
-            names = ["input_ids", "attention_mask", "token_type_ids"]
-            torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
-                              input_names=names, output_names=["last_hidden_state"],
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise AssistantError(f"cannot write the ONNX model to {target.parent} ({exc.strerror})") from None
-    finally:
-        root.setLevel(level)
-        tmp.unlink(missing_ok=True)
+    def write(tmp: Path) -> None:
+        model = LastHidden(AutoModel.from_pretrained(model_dir).eval())
+        ids = torch.ones(2, 16, dtype=torch.long)
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
+                          input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names + ["last_hidden_state"]},
+                          opset_version=17, dynamo=False)
+
+    _write_quietly(target, write)
 
 
 def _quantise(fp32: Path, target: Path) -> None:
-    import logging
-
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise AssistantError("the onnx-int8 backend needs onnxruntime and onnx: run the README's install command") from None
-    tmp = target.with_name(f"{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
-    root = logging.getLogger()
-    level = root.level
-    try:
-        root.setLevel(logging.ERROR)  # "consider pre-processing before quantization"
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"])
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise AssistantError(f"cannot write the ONNX model to {target.parent} ({exc.strerror})") from None
-    finally:
-        root.setLevel(level)
-        tmp.unlink(missing_ok=True)
+    _write_quietly(target, lambda tmp: quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8,
+                                                        per_channel=True, op_types_to_quantize=["MatMul"]))
 
 
 class OnnxEmbedder:
