@@ -18,9 +18,12 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 
 def export(model_dir: str, cache_dir: Path, int8: bool) -> Path:
-    """Export ``model_dir`` to ONNX (and quantise it when ``int8``), once; returns the model's path (cached by
-    the weights' content). Concurrent exports are safe: each writes its own temporary files, then renames."""
-    key = hashlib.sha256((Path(model_dir) / "model.safetensors").read_bytes()).hexdigest()[:16]
+    """Export ``model_dir`` to ONNX (and quantise it when ``int8``), once; returns the model's path, cached by
+    the weights file's path, size and modification time (a stat, not a 90 MB hash on every start). Concurrent
+    exports are safe: each writes its own temporary files, then renames."""
+    weights = (Path(model_dir) / "model.safetensors").resolve()
+    stat = weights.stat()
+    key = hashlib.sha256(f"{weights}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     folder = cache_dir / f"minilm-{key}"
     fp32, int8_path = folder / "model_fp32.onnx", folder / "model_int8.onnx"
     target = int8_path if int8 else fp32
